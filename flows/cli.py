@@ -1,0 +1,185 @@
+"""The `kommundialog` command line.
+
+Prefect is imported only by the commands that run flows: `extract` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+from tasks.extract.vocabulary import ConfigError
+
+DEFAULT_DB = Path("data/kommundialog.duckdb")
+DEFAULT_OUT = Path("data/catalogue")
+PRODUCTION_REGISTRY = Path(__file__).resolve().parents[1] / "config" / "sources.yaml"
+
+
+def _say(message: str) -> None:
+    print(message, flush=True)
+
+
+def _prepare_prefect(db: Path) -> None:
+    from flows.environment import configure_prefect, prefect_is_fresh
+
+    configure_prefect(db.parent)
+    if prefect_is_fresh():
+        _say(
+            "Starting Prefect for the first time on this machine: it creates its database, "
+            "which takes about 30 s. Later runs start faster."
+        )
+    else:
+        _say("Starting Prefect's local API server (about 10 s)...")
+
+
+def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
+    _prepare_prefect(db)
+    import logging
+
+    from flows.collect import collect
+
+    logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)
+    started = time.monotonic()
+    summary = collect(sources_file=str(sources_file), db_path=str(db), out_dir=str(out))
+    elapsed = time.monotonic() - started
+    _say("")
+    _say(f"Run {summary.run_id} finished in {elapsed:.1f} s")
+    for source_id, line in summary.per_source.items():
+        _say(f"  {source_id}: {line}")
+    _say(
+        f"Sources: {summary.sources}  Pages: {summary.pages} ({summary.failed_pages} failed)  "
+        f"Meetings: {summary.meetings}  Summaries: {summary.summaries}  Errors: {len(summary.errors)}"
+    )
+    for error in summary.errors:
+        _say(f"  error: {error}")
+    _say(f"Warehouse: {db}  (tables: {summary.table_counts})")
+    _say(f"Catalogue: {out}/ ({', '.join(sorted(summary.outputs))})")
+    _say(f"Open {out / 'index.html'} in a browser to look at it.")
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from flows.demo_site import DEMO_REGISTRY, registry_origins, serve_demo_sites
+    from tasks.registry import load_registry, rebase_registry, write_registry
+
+    db, out = Path(args.db), Path(args.out)
+    with serve_demo_sites() as sites:
+        for site, origin in sites.origins.items():
+            _say(f"Demo site {site} serving at {origin}/")
+        registry = rebase_registry(load_registry(DEMO_REGISTRY), registry_origins(sites))
+        resolved = db.parent / "demo-sources.resolved.yaml"
+        write_registry(registry, resolved)
+        return _run_flow(resolved, db, out)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tasks.registry import load_registry
+
+    load_registry(args.sources)  # fail fast, before Prefect starts, on a broken registry
+    return _run_flow(Path(args.sources), Path(args.db), Path(args.out))
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from tasks.extract.document import decode_html
+    from tasks.extract.page import extract_page
+    from tasks.records import PageContext, to_jsonable
+    from tasks.registry import load_registry, source_for_url
+
+    path = Path(args.file)
+    try:
+        body = path.read_bytes()
+    except OSError as exc:
+        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        fetched = date.fromisoformat(args.fetched_at) if args.fetched_at else None
+    except ValueError as exc:
+        raise CommandError(f"--fetched-at: '{args.fetched_at}' is not a date YYYY-MM-DD") from exc
+    source = source_for_url(load_registry(args.sources), args.url)
+    context = PageContext(
+        url=args.url,
+        fetched_at=fetched,
+        municipality=args.municipality or (source.municipality if source else None),
+        profile=args.profile or (source.profile if source else None),
+    )
+    extraction = extract_page(decode_html(body), context)
+    print(json.dumps(to_jsonable(extraction), ensure_ascii=False, indent=2))
+    return 0
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from tasks.registry import load_registry
+
+    registry = load_registry(args.sources)
+    crons = sorted({s.schedule for s in registry.sources if s.schedule}) or ["0 6 * * *"]
+    db, out = Path(args.db), Path(args.out)
+    _prepare_prefect(db)
+    from flows.collect import collect
+
+    _say(f"Serving deployment 'collect' on cron {', '.join(crons)} (Europe/Stockholm). Ctrl-C stops it.")
+    collect.serve(
+        name="collect",
+        cron=crons if len(crons) > 1 else crons[0],
+        parameters={"sources_file": str(Path(args.sources).resolve()), "db_path": str(db.resolve()),
+                    "out_dir": str(out.resolve())},
+    )
+    return 0
+
+
+class CommandError(Exception):
+    """A user-facing error: printed without a traceback, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="kommundialog",
+        description="Collect Swedish municipal dialogue meetings and committee summaries into open data.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def storage(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB warehouse file (default: %(default)s)")
+        sub.add_argument("--out", default=str(DEFAULT_OUT), help="catalogue folder (default: %(default)s)")
+
+    demo = commands.add_parser("demo", help="serve the bundled demo sites on 127.0.0.1 and run the flow on them")
+    storage(demo)
+    demo.set_defaults(handler=cmd_demo)
+
+    run = commands.add_parser("run", help="run the collect flow on a source registry")
+    run.add_argument("--sources", required=True, help="registry YAML file")
+    storage(run)
+    run.set_defaults(handler=cmd_run)
+
+    extract = commands.add_parser("extract", help="extract one saved page and print JSON")
+    extract.add_argument("file", help="saved HTML file")
+    extract.add_argument("--url", required=True, help="the address the page was fetched from")
+    extract.add_argument("--fetched-at", help="fetch date YYYY-MM-DD (helps year inference)")
+    extract.add_argument("--profile", help="CMS profile (default: from the registry entry for the URL's host)")
+    extract.add_argument("--municipality", help="municipality name (default: from the registry)")
+    extract.add_argument("--sources", default=str(PRODUCTION_REGISTRY), help="registry used to look up the URL")
+    extract.set_defaults(handler=cmd_extract)
+
+    schedule = commands.add_parser("schedule", help="serve the collect flow on the registry's cron schedule")
+    schedule.add_argument("--sources", default=str(PRODUCTION_REGISTRY), help="registry YAML file")
+    storage(schedule)
+    schedule.set_defaults(handler=cmd_schedule)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (CommandError, ConfigError) as exc:
+        print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

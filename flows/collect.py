@@ -1,0 +1,91 @@
+"""The `collect` flow: crawl every source, extract, load, publish. Reads like a table of contents."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from prefect import flow, get_run_logger
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from tasks.fetch import Fetcher
+from tasks.registry import load_registry
+from tasks.steps import crawl, extract_pages, load_source, publish
+from warehouse.db import finish_run, open_warehouse, start_run, table_counts
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# Sources crawled at once; each host still gets one request at a time.
+MAX_PARALLEL_SOURCES = 4
+
+
+@dataclass
+class RunSummary:
+    """What a run did, for the CLI's closing lines and for tests."""
+
+    run_id: str
+    sources: int = 0
+    pages: int = 0
+    failed_pages: int = 0
+    meetings: int = 0
+    summaries: int = 0
+    errors: list[str] = field(default_factory=list)
+    per_source: dict[str, str] = field(default_factory=dict)
+    outputs: dict[str, int] = field(default_factory=dict)
+    table_counts: dict[str, int] = field(default_factory=dict)
+
+
+@flow(name="collect", task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_SOURCES))
+def collect(sources_file: str, db_path: str, out_dir: str) -> RunSummary:
+    """Crawl the registry's sources, load what they say into DuckDB, publish the catalogue.
+
+    One failing source is logged and counted; the others go on.
+    """
+    logger = get_run_logger()
+    registry = load_registry(sources_file)
+    now = datetime.now(UTC)
+    today = now.astimezone(STOCKHOLM).date()
+    run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    raw_dir = str(Path(db_path).parent / "raw")
+    summary = RunSummary(run_id=run_id, sources=len(registry.sources))
+    with open_warehouse(db_path) as con:
+        start_run(con, run_id, now)
+
+    fetcher = Fetcher(registry.user_agent)
+    try:
+        futures = {s.id: crawl.submit(s, fetcher, raw_dir) for s in registry.sources}
+        for source in registry.sources:
+            try:
+                pages = futures[source.id].result()
+                extractions = extract_pages(source, pages, today)
+                counts = load_source(db_path, source, pages, extractions, run_id, now)
+            except Exception as exc:  # one broken source must not stop the others
+                message = f"{source.id}: {type(exc).__name__}: {exc}"
+                summary.errors.append(message)
+                summary.per_source[source.id] = f"failed: {exc}"
+                logger.error("source %s failed: %s", source.id, exc)
+                continue
+            failed = [p for p in pages if not p.ok]
+            summary.pages += counts.pages
+            summary.failed_pages += len(failed)
+            summary.meetings += counts.meetings
+            summary.summaries += counts.summaries
+            summary.errors.extend(f"{source.id}: {p.url}: {p.error}" for p in failed)
+            summary.per_source[source.id] = (
+                f"{counts.pages} pages ({len(failed)} failed), {counts.meetings} meetings, "
+                f"{counts.summaries} summaries"
+            )
+            logger.warning("source %s: %s", source.id, summary.per_source[source.id])
+    finally:
+        fetcher.close()
+
+    summary.outputs = publish(db_path, out_dir, today, now)
+    with open_warehouse(db_path) as con:
+        status = "ok" if not summary.errors else "partial"
+        totals = {"sources": summary.sources, "pages": summary.pages, "meetings": summary.meetings,
+                  "summaries": summary.summaries}
+        finish_run(con, run_id, datetime.now(UTC), status, totals, summary.errors)
+        summary.table_counts = table_counts(con)
+    return summary

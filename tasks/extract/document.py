@@ -1,0 +1,254 @@
+"""HTML to a flat, ordered list of text blocks with their section headings.
+
+Every later step reads `Document.blocks`, never the HTML, so CMS differences
+end here. The CMS profile says where the main text is and what to drop.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
+
+from tasks.extract.vocabulary import Profile
+
+HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
+BLOCK_TAGS = (
+    *HEADING_TAGS,
+    "p",
+    "li",
+    "dt",
+    "dd",
+    "td",
+    "th",
+    "blockquote",
+    "figcaption",
+    "pre",
+    "address",
+    "div",
+    "section",
+)
+_SPACES = re.compile(r"\s+")
+# Deeper trees than this are flattened to text: lxml and recursion stay safe.
+MAX_DEPTH = 400
+
+
+@dataclass(frozen=True)
+class Block:
+    """One paragraph, list item or heading of the main text."""
+
+    tag: str
+    text: str
+    headings: tuple[str, ...] = ()
+
+    @property
+    def is_heading(self) -> bool:
+        return self.tag in HEADING_TAGS
+
+
+@dataclass(frozen=True)
+class Document:
+    """A page reduced to what extraction reads."""
+
+    url: str
+    title: str | None
+    blocks: tuple[Block, ...]
+    meta: dict[str, str] = field(default_factory=dict)
+    time_datetimes: tuple[str, ...] = ()
+    page_lines: tuple[str, ...] = ()
+
+    @property
+    def text(self) -> str:
+        return "\n".join(b.text for b in self.blocks)
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of white space (including non-breaking spaces) to one space."""
+    return _SPACES.sub(" ", text.replace("\xa0", " ")).strip()
+
+
+def parse_html(html: str | bytes) -> BeautifulSoup:
+    """Parse leniently with lxml; never raises on odd input."""
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    html = html.replace("\x00", "")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
+        return BeautifulSoup(html, "lxml")
+
+
+def read_meta(soup: BeautifulSoup) -> dict[str, str]:
+    """Collect <meta name|property=... content=...> into one dict (first wins)."""
+    meta: dict[str, str] = {}
+    for tag in soup.find_all("meta"):
+        key = tag.get("name") or tag.get("property") or tag.get("itemprop")
+        content = tag.get("content")
+        if isinstance(key, str) and isinstance(content, str):
+            meta.setdefault(key.strip(), content.strip())
+    return meta
+
+
+def _select_first(soup: BeautifulSoup, selectors: tuple[str, ...]) -> list[Tag]:
+    for selector in selectors:
+        try:
+            found = soup.select(selector)
+        except Exception:  # an invalid selector in config must not stop a page
+            continue
+        if found:
+            return found
+    return []
+
+
+def read_title(soup: BeautifulSoup, profile: Profile) -> str | None:
+    """The page title by the profile's selectors; <title> loses its site suffix."""
+    for selector in profile.title:
+        for tag in _select_first(soup, (selector,)):
+            if tag.name == "meta":
+                text = normalize_space(str(tag.get("content") or ""))
+            else:
+                text = normalize_space(tag.get_text(" "))
+            if tag.name == "title":
+                text = re.split(r"\s[|–-]\s", text)[0].strip()
+            if text:
+                return text
+    return None
+
+
+def _drop_unwanted(soup: BeautifulSoup, profile: Profile) -> None:
+    for selector in profile.drop:
+        try:
+            for tag in soup.select(selector):
+                tag.decompose()
+        except Exception:
+            continue
+
+
+def _mark_line_breaks(root: Tag) -> None:
+    for br in root.find_all("br"):
+        br.replace_with(NavigableString("\n"))
+
+
+def _has_block_child(tag: Tag) -> bool:
+    return tag.find(BLOCK_TAGS) is not None
+
+
+def _own_lines(tag: Tag) -> list[str]:
+    text = tag.get_text(" ")
+    return [line for line in (normalize_space(x) for x in text.split("\n")) if line]
+
+
+def _too_deep(tag: Tag) -> bool:
+    depth = 0
+    node = tag
+    while node is not None and depth <= MAX_DEPTH:
+        node = node.parent
+        depth += 1
+    return depth > MAX_DEPTH
+
+
+def blocks_from(roots: list[Tag]) -> list[Block]:
+    """Leaf block elements in document order, each tagged with its heading path."""
+    blocks: list[Block] = []
+    stack: list[tuple[int, str]] = []
+    seen: set[int] = set()
+    for root in roots:
+        _mark_line_breaks(root)
+        for tag in [root, *root.find_all(BLOCK_TAGS)]:
+            if id(tag) in seen or tag.name not in BLOCK_TAGS:
+                continue
+            seen.add(id(tag))
+            if _has_block_child(tag) and not _too_deep(tag):
+                continue
+            lines = _own_lines(tag)
+            if not lines:
+                continue
+            if tag.name in HEADING_TAGS:
+                level = int(tag.name[1])
+                stack = [(lvl, txt) for lvl, txt in stack if lvl < level]
+                text = " ".join(lines)
+                blocks.append(Block(tag.name, text, tuple(t for _, t in stack)))
+                stack.append((level, text))
+                continue
+            headings = tuple(t for _, t in stack)
+            blocks.extend(Block(tag.name, line, headings) for line in lines)
+    return blocks
+
+
+def content_roots(soup: BeautifulSoup, profile: Profile, fallback: Profile) -> list[Tag]:
+    """The main-text elements: the profile's first matching selector, else the fallback's."""
+    roots = _select_first(soup, profile.content) or _select_first(soup, fallback.content)
+    outermost = [r for r in roots if not any(p in roots for p in r.parents)]
+    return outermost or ([soup.body] if soup.body else [])
+
+
+def _published_times(soup: BeautifulSoup) -> tuple[str, ...]:
+    """<time datetime> values, those marked 'published' first."""
+    stamped = [t for t in soup.find_all("time") if t.get("datetime")]
+    stamped.sort(key=lambda t: "published" not in (t.get("class") or []))
+    return tuple(str(t["datetime"]) for t in stamped)
+
+
+def _page_lines(soup: BeautifulSoup) -> tuple[str, ...]:
+    """Short lines of the whole page (before dropping), for 'Publicerad ...' lines."""
+    lines = []
+    for tag in soup.find_all(["p", "span", "div", "time", "li"]):
+        if tag.find(["p", "div", "li"]):
+            continue
+        text = normalize_space(tag.get_text(" "))
+        if 0 < len(text) <= 120:
+            lines.append(text)
+    return tuple(lines)
+
+
+def build_document(html: str | bytes, url: str, profile: Profile, fallback: Profile) -> Document:
+    """Read a page into a Document using a CMS profile (and generic as fallback)."""
+    soup = parse_html(html)
+    meta = read_meta(soup)
+    times = _published_times(soup)
+    page_lines = _page_lines(soup)
+    title = read_title(soup, profile) or read_title(soup, fallback)
+    _drop_unwanted(soup, profile)
+    blocks = blocks_from(content_roots(soup, profile, fallback))
+    if title:
+        blocks = [b for b in blocks if not (b.tag == "h1" and b.text == title)]
+    return Document(
+        url=url,
+        title=title or _title_from_url(url),
+        blocks=tuple(blocks),
+        meta=meta,
+        time_datetimes=times,
+        page_lines=page_lines,
+    )
+
+
+def _title_from_url(url: str) -> str | None:
+    path = urlsplit(url).path.rstrip("/")
+    slug = path.rsplit("/", 1)[-1] if path else ""
+    slug = re.sub(r"\.\d+\.html$|\.html?$", "", slug)
+    return slug.replace("-", " ").strip().capitalize() or None
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
+
+
+def decode_html(body: bytes, content_type: str | None = None) -> str:
+    """Bytes to text: charset from the header, then <meta>, then UTF-8, then Windows-1252.
+
+    Swedish pages in ISO-8859-1/Windows-1252 keep their å, ä and ö.
+    """
+    candidates: list[str] = []
+    if content_type and "charset=" in content_type.lower():
+        candidates.append(content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'"))
+    meta = _META_CHARSET.search(body[:4096])
+    if meta:
+        candidates.append(meta.group(1).decode("ascii", errors="ignore").lower())
+    candidates += ["utf-8", "windows-1252"]
+    for charset in candidates:
+        try:
+            return body.decode(charset)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return body.decode("utf-8", errors="replace")

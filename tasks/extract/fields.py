@@ -1,0 +1,207 @@
+"""Per-field readers: place, attendance, status, topics, organiser, contacts, registration.
+
+One small function per field, each working on plain strings or blocks, so a
+wrong field is found and fixed in one place.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tasks.extract.dates import find_dates
+from tasks.extract.document import Block
+from tasks.extract.vocabulary import Vocabulary
+from tasks.records import Contact, Registration
+
+_EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
+_PHONE = re.compile(r"(?<![\d-])(0\d{1,3})[-–\s]?(\d{2,3}(?:[\s-]?\d{2}){1,3})(?![\d-])")
+_CAPITALISED_RUN = re.compile(r"(?<!\w)(?:i|på)\s+((?:[A-ZÅÄÖ][\wåäöéü-]+)(?:\s+[A-ZÅÄÖ][\wåäöéü-]+)*)")
+# A place value longer than this many words is a sentence to search, not a name.
+MAX_PLACE_WORDS = 5
+# How many blocks after a sign-up phrase may still list sign-up channels.
+REGISTRATION_WINDOW = 8
+
+
+def _strip_punctuation(text: str) -> str:
+    return text.strip(" .,;:!?–-")
+
+
+def find_street_address(text: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, tuple[int, int] | None]:
+    """'Norra Strandgatan 8, våning 3' plus the town (from a postcode or the municipality)."""
+    match = vocab.street.search(text)
+    if not match:
+        return None, None
+    parts = [match.group("street").strip()]
+    if match.group("floor"):
+        parts.append(match.group("floor"))
+    found_town = match.group("town") or town
+    if found_town:
+        parts.append(found_town)
+    return ", ".join(parts), match.span()
+
+
+def _venue_from_sentence(text: str, vocab: Vocabulary, street_span: tuple[int, int] | None) -> str | None:
+    """The capitalised name after 'i'/'på', minus a genitive owner ('Helsingborgs lokaler')."""
+    for match in _CAPITALISED_RUN.finditer(text):
+        if street_span and match.start(1) < street_span[1] and match.end(1) > street_span[0]:
+            continue
+        tokens = match.group(1).split()
+        following = text[match.end(1) :].split()
+        if len(tokens) > 1 and following and following[0].lower() in vocab.premises_words and tokens[-1].endswith("s"):
+            tokens = tokens[:-1]
+        return " ".join(tokens)
+    return None
+
+
+def parse_place_value(value: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
+    """Split a place value ('Oasen', or a sentence naming a venue and street) into place and address."""
+    value = _strip_punctuation(value)
+    if not value:
+        return None, None
+    address, span = find_street_address(value, vocab, town)
+    words = value.split()
+    if span is None and len(words) <= MAX_PLACE_WORDS and not find_dates(value, vocab):
+        return value, None
+    venue = _venue_from_sentence(value, vocab, span)
+    if venue is None and span is not None and span[0] > 0:
+        venue = _strip_punctuation(value[: span[0]]) if len(value[: span[0]].split()) <= MAX_PLACE_WORDS else None
+    return venue, address
+
+
+def find_labelled_place(blocks: Sequence[Block], vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
+    """Place from a label ('Var? Oasen', 'Plats: ...'), the value on the same or the next line."""
+    for index, block in enumerate(blocks):
+        match = vocab.place_label.match(block.text)
+        if not match:
+            continue
+        value = block.text[match.end() :]
+        if not value.strip() and index + 1 < len(blocks):
+            value = blocks[index + 1].text
+        place, address = parse_place_value(value, vocab, town)
+        if place or address:
+            return place, address
+    return None, None
+
+
+def find_place_in_headings(headings: Sequence[str], vocab: Vocabulary) -> str | None:
+    """'Dialogmöte i Oasen': a venue named in a heading next to a dialogue word."""
+    for heading in headings:
+        if vocab.dialogue.search(heading):
+            venue = _venue_from_sentence(heading, vocab, None)
+            if venue:
+                return venue
+    return None
+
+
+def find_room(text: str, vocab: Vocabulary) -> str | None:
+    """'det nya sammanträdesrummet på plan 4' -> 'Nya sammanträdesrummet, plan 4'."""
+    match = vocab.room.search(text)
+    if not match:
+        return None
+    room = match.group("room")
+    place = room[0].upper() + room[1:]
+    return f"{place}, {match.group('floor')}" if match.group("floor") else place
+
+
+def find_attendance(has_place: bool, text: str, vocab: Vocabulary) -> str | None:
+    """in_person, online or hybrid from a physical place and online words."""
+    online = vocab.online.search(text) is not None
+    if has_place and online:
+        return "hybrid"
+    if online:
+        return "online"
+    if has_place:
+        return "in_person"
+    return None
+
+
+def find_status(text: str, vocab: Vocabulary) -> str:
+    """cancelled / postponed / scheduled from the words around one meeting."""
+    if vocab.cancelled.search(text):
+        return "cancelled"
+    if vocab.postponed.search(text):
+        return "postponed"
+    return "scheduled"
+
+
+def mentions_cancellation(text: str, vocab: Vocabulary) -> bool:
+    return vocab.cancelled.search(text) is not None
+
+
+def find_topics(text: str, vocab: Vocabulary) -> tuple[str, ...]:
+    """Topic ids from the controlled vocabulary, in vocabulary order."""
+    return tuple(topic.id for topic in vocab.topics if topic.pattern.search(text))
+
+
+def find_organiser(texts: Sequence[str], vocab: Vocabulary) -> str | None:
+    """The first organising unit named ('socialtjänsten' -> 'Socialtjänsten')."""
+    for text in texts:
+        match = vocab.organisers.search(text)
+        if match:
+            name = match.group(1).lower()
+            return name[0].upper() + name[1:]
+    return None
+
+
+def is_functional_mailbox(address: str) -> bool:
+    """ifo@ and socialtjansten@ are mailboxes; firstname.lastname@ is a person."""
+    local = address.split("@", 1)[0]
+    return not re.search(r"[a-zåäö]+[._][a-zåäö]+", local, re.IGNORECASE)
+
+
+def is_switchboard(number: str) -> bool:
+    """Switchboards end in thousands (0930-140 00, 042-10 50 00); mobiles (07x) never are."""
+    digits = re.sub(r"\D", "", number)
+    return not digits.startswith("07") and digits.endswith("000")
+
+
+def find_contacts(text: str) -> tuple[Contact, ...]:
+    """Every e-mail address and phone number, marked functional or personal."""
+    contacts: list[Contact] = []
+    seen: set[str] = set()
+    for match in _EMAIL.finditer(text):
+        address = match.group(1).rstrip(".").lower()
+        if address not in seen:
+            seen.add(address)
+            contacts.append(Contact("email", address, is_functional_mailbox(address)))
+    for match in _PHONE.finditer(text):
+        number = f"{match.group(1)}-{match.group(2)}"
+        if number not in seen:
+            seen.add(number)
+            contacts.append(Contact("phone", number, is_switchboard(number)))
+    return tuple(contacts)
+
+
+def find_registration(blocks: Sequence[Block], vocab: Vocabulary) -> Registration | None:
+    """Sign-up channels named near a sign-up phrase, its mailbox and deadline."""
+    for index, block in enumerate(blocks):
+        if not vocab.registration.search(block.text):
+            continue
+        window = [b.text for b in blocks[index : index + REGISTRATION_WINDOW]]
+        channels = tuple(
+            name
+            for name, pattern in vocab.registration_channels.items()
+            if any(pattern.search(text) for text in window)
+        )
+        if not channels:
+            continue
+        mailboxes = [c.value for c in find_contacts("\n".join(window)) if c.kind == "email" and c.functional]
+        return Registration(channels=channels, mailbox=mailboxes[0] if mailboxes else None)
+    return None
+
+
+def redact_personal_contacts(text: str | None) -> str | None:
+    """Remove personal e-mail addresses and direct phone numbers; keep mailboxes and switchboards."""
+    if not text:
+        return text
+    for contact in find_contacts(text):
+        if not contact.functional:
+            pattern = re.escape(contact.value) if contact.kind == "email" else _phone_pattern(contact.value)
+            text = re.sub(pattern, "[borttaget]", text, flags=re.IGNORECASE)
+    return text
+
+
+def _phone_pattern(number: str) -> str:
+    digits = re.sub(r"\D", "", number)
+    return r"[-–\s]?".join(re.escape(d) for d in digits)

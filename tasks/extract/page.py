@@ -1,0 +1,375 @@
+"""Extract one page: HTML in, a PageExtraction out. Pure: no network, clock or database.
+
+The caller passes what it knows (URL, fetch date, municipality, CMS profile)
+in a PageContext; everything else comes from the HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, time
+from urllib.parse import urlsplit
+
+from tasks.extract.dates import (
+    DateMention,
+    YearEvidence,
+    find_dates,
+    find_time_range,
+    infer_year,
+    parse_date_value,
+    time_after,
+    url_date_hints,
+    year_in_text,
+    year_near,
+)
+from tasks.extract.document import Block, Document, build_document
+from tasks.extract.fields import (
+    find_attendance,
+    find_contacts,
+    find_labelled_place,
+    find_organiser,
+    find_place_in_headings,
+    find_registration,
+    find_room,
+    find_status,
+    find_topics,
+    mentions_cancellation,
+)
+from tasks.extract.vocabulary import Profile, Vocabulary, default_profiles, default_vocabulary
+from tasks.records import AgendaItem, Meeting, PageContext, PageExtraction, Summary
+
+EXTRACTOR_VERSION = "0.1.0"
+# Pages larger than this are cut before parsing; meeting pages are far smaller.
+MAX_HTML_CHARS = 3_000_000
+_YEAR = re.compile(r"(?<![\d-])((?:19|20)\d{2})(?![\d-])")
+
+
+def extract_page(
+    html: str | bytes,
+    context: PageContext,
+    *,
+    vocabulary: Vocabulary | None = None,
+    profiles: dict[str, Profile] | None = None,
+) -> PageExtraction:
+    """Extract a page; never raises: unreadable input gives kind 'other' and a warning."""
+    vocab = vocabulary or default_vocabulary()
+    known = profiles or default_profiles()
+    generic = known["generic"]
+    profile = known.get(context.profile or "generic", generic)
+    try:
+        if len(html) > MAX_HTML_CHARS:
+            html = html[:MAX_HTML_CHARS]
+        document = build_document(html, context.url, profile, generic)
+        return _extract_document(document, context, profile, vocab)
+    except (RecursionError, ValueError, TypeError, AttributeError, LookupError) as exc:
+        return PageExtraction(
+            url=context.url,
+            title=None,
+            kind="other",
+            published=None,
+            warnings=(f"extraction failed: {type(exc).__name__}: {exc}",),
+        )
+
+
+def _extract_document(
+    document: Document, context: PageContext, profile: Profile, vocab: Vocabulary
+) -> PageExtraction:
+    published = find_published(document, profile, vocab)
+    blocks = [b for b in document.blocks if not vocab.page_metadata.match(b.text)]
+    evidence = _year_evidence(document, context, published)
+    title = document.title or ""
+    text = "\n".join([title, *(b.text for b in blocks)])
+    organiser = find_organiser([title, *(b.text for b in blocks)], vocab)
+    topics = find_topics(text, vocab)
+    contacts = find_contacts(text)
+
+    summary = None
+    if vocab.summary_title.search(title):
+        summary = extract_summary(title, blocks, evidence, vocab)
+    if summary is not None:
+        meetings = _next_meetings(blocks, summary, context, vocab)
+    elif _is_dialogue_page(title, blocks, vocab):
+        meetings = find_meetings(title, blocks, evidence, context, vocab)
+    else:
+        meetings = []
+    meetings = [
+        replace(m, organiser=organiser, topics=m.topics if m.theme else topics) for m in meetings
+    ]
+    registration = find_registration(blocks, vocab)
+    kind = _page_kind(summary, meetings, registration, title, blocks, vocab)
+    mailboxes = [c.value for c in contacts if c.kind == "email" and c.functional]
+    return PageExtraction(
+        url=context.url,
+        title=document.title,
+        kind=kind,
+        published=published,
+        meetings=tuple(meetings),
+        summary=summary,
+        organiser=organiser if kind != "other" else None,
+        topics=topics if kind != "other" else (),
+        registration=registration if kind in ("invitation", "meeting") else None,
+        contacts=contacts,
+        contact_mailbox=mailboxes[0] if mailboxes else None,
+        mentions_cancelled_undated=not meetings and kind != "other" and mentions_cancellation(text, vocab),
+    )
+
+
+def find_published(document: Document, profile: Profile, vocab: Vocabulary) -> date | None:
+    """Publication date from metadata, a <time>, or a 'Publicerad 9 maj 2024' line."""
+    lowered = {k.lower(): v for k, v in document.meta.items()}
+    for key in profile.published_meta:
+        value = lowered.get(key.lower())
+        if value and (parsed := parse_date_value(value, vocab)):
+            return parsed
+    for stamp in document.time_datetimes:
+        if parsed := parse_date_value(stamp, vocab):
+            return parsed
+    for line in (*(b.text for b in document.blocks), *document.page_lines):
+        if re.match(r"^\W*(artikeln\s+)?publicera", line, re.IGNORECASE):
+            if parsed := parse_date_value(line, vocab):
+                return parsed
+    return None
+
+
+def _year_evidence(document: Document, context: PageContext, published: date | None) -> YearEvidence:
+    url_date, url_year = url_date_hints(context.url)
+    years = Counter(int(y) for y in _YEAR.findall(document.text))
+    return YearEvidence(
+        published=published,
+        url_date=url_date,
+        url_year=url_year,
+        text_year=years.most_common(1)[0][0] if years else None,
+        fetched=context.fetched_at,
+    )
+
+
+def _is_dialogue_page(title: str, blocks: Sequence[Block], vocab: Vocabulary) -> bool:
+    headings = [title, *(b.text for b in blocks if b.is_heading)]
+    return any(vocab.dialogue.search(h) for h in headings)
+
+
+def _page_kind(summary, meetings, registration, title, blocks, vocab) -> str:
+    if summary is not None:
+        return "summary"
+    if meetings:
+        return "meeting"
+    if _is_dialogue_page(title, blocks, vocab) and (registration or vocab.registration.search(title)):
+        return "invitation"
+    return "other"
+
+
+def meeting_id(url: str, day: date | None, month_day: str | None) -> str:
+    """Stable id from the page address and the day: no title, so retitling keeps it."""
+    parts = urlsplit(url)
+    canonical = f"{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    key = f"{canonical}|{day.isoformat() if day else month_day}"
+    return "m-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass
+class _Candidate:
+    mention: DateMention
+    block: Block
+    segment: str
+    start: time | None
+    end: time | None
+
+
+def _resolve_date(mention: DateMention, block: Block, evidence: YearEvidence) -> tuple[date | None, str | None]:
+    if mention.year is not None:
+        return date(mention.year, mention.month, mention.day), "text"
+    section_year = next((y for h in reversed(block.headings) if (y := year_in_text(h))), None)
+    year, basis = infer_year(
+        mention.month, mention.day, weekday=mention.weekday, evidence=replace(evidence, section_year=section_year)
+    )
+    if year is None:
+        return None, None
+    return date(year, mention.month, mention.day), basis
+
+
+def _candidates(blocks: Sequence[Block], vocab: Vocabulary) -> list[_Candidate]:
+    found: list[_Candidate] = []
+    for index, block in enumerate(blocks):
+        if vocab.past_decision.search(block.text):
+            continue
+        mentions = find_dates(block.text, vocab)
+        for position, mention in enumerate(mentions):
+            next_start = mentions[position + 1].start if position + 1 < len(mentions) else None
+            clock = time_after(block.text, mention, next_start, vocab)
+            if clock is None and len(mentions) == 1 and index + 1 < len(blocks):
+                following = blocks[index + 1].text
+                if vocab.time_label.match(following) and not find_dates(following, vocab):
+                    clock = find_time_range(following, vocab)
+            segment = block.text[mention.end : next_start]
+            found.append(
+                _Candidate(mention, block, segment, clock.start if clock else None, clock.end if clock else None)
+            )
+    return found
+
+
+def _shared_time(blocks: Sequence[Block], vocab: Vocabulary) -> tuple[time | None, time | None]:
+    """One time stated for a whole list ('Mötena hålls kl. 15.00 – 17.00')."""
+    for block in blocks:
+        if vocab.dialogue.search(block.text) and not find_dates(block.text, vocab):
+            clock = find_time_range(block.text, vocab)
+            if clock is not None and clock.end is not None:
+                return clock.start, clock.end
+    return None, None
+
+
+def _theme_and_speakers(candidate: _Candidate, vocab: Vocabulary) -> tuple[str | None, str | None]:
+    """'16 september – om privatekonomi (Namn, titel)': theme and the speakers in brackets."""
+    if candidate.block.tag not in ("li", "dt", "dd", "td"):
+        return None, None
+    rest = candidate.segment
+    clock = find_time_range(rest, vocab)
+    if clock is not None:
+        rest = re.sub(r"^.*?\d{1,2}(?:[.:]\d{2})?(?:\s*[-–—]\s*\d{1,2}(?:[.:]\d{2})?)?", "", rest, count=1)
+    speakers = None
+    bracket = re.search(r"\(([^)]*)\)", rest)
+    if bracket:
+        speakers = bracket.group(1).strip() or None
+        rest = rest[: bracket.start()] + rest[bracket.end() :]
+    theme = rest.strip(" \t–—-:,.")
+    return theme or None, speakers
+
+
+def find_meetings(
+    title: str, blocks: Sequence[Block], evidence: YearEvidence, context: PageContext, vocab: Vocabulary
+) -> list[Meeting]:
+    """Dated meetings on a dialogue page, one per day, details merged from every mention."""
+    place, address = find_labelled_place(blocks, vocab, context.municipality)
+    if place is None and address is None:
+        place = find_place_in_headings([title, *(b.text for b in blocks if b.is_heading)], vocab)
+    page_text = "\n".join([title, *(b.text for b in blocks)])
+    attendance = find_attendance(bool(place or address), page_text, vocab)
+    shared_start, shared_end = _shared_time(blocks, vocab)
+    page_cancelled = find_status(title, vocab)
+
+    merged: dict[str, Meeting] = {}
+    for candidate in _candidates(blocks, vocab):
+        day, basis = _resolve_date(candidate.mention, candidate.block, evidence)
+        month_day = f"{candidate.mention.month:02d}-{candidate.mention.day:02d}"
+        theme, speakers = _theme_and_speakers(candidate, vocab)
+        status = find_status(candidate.block.text, vocab)
+        if status == "scheduled":
+            status = page_cancelled
+        meeting = Meeting(
+            id=meeting_id(context.url, day, month_day),
+            title=title,
+            date=day,
+            month_day=None if day else month_day,
+            year_basis=basis,
+            start=candidate.start or shared_start,
+            end=candidate.end or (shared_end if candidate.start is None else None),
+            place=place,
+            address=address,
+            attendance=attendance,
+            status=status,
+            topics=find_topics(theme, vocab) if theme else (),
+            theme=theme,
+            speakers=speakers,
+        )
+        key = meeting.id
+        merged[key] = _merge(merged[key], meeting) if key in merged else meeting
+    return list(merged.values())
+
+
+def _merge(first: Meeting, second: Meeting) -> Meeting:
+    """Fill what the first mention of a day left empty from a later mention."""
+    updates = {
+        name: getattr(second, name)
+        for name in ("start", "end", "theme", "speakers", "place", "address")
+        if getattr(first, name) is None and getattr(second, name) is not None
+    }
+    if first.status == "scheduled" and second.status != "scheduled":
+        updates["status"] = second.status
+    return replace(first, **updates)
+
+
+def _clock_after(pattern: str, text: str) -> time | None:
+    match = re.search(
+        rf"(?:{pattern})\s+(?:klockan\s+|kl\.?\s*)?(?P<h>\d{{1,2}})[.:](?P<m>\d{{2}})", text, re.IGNORECASE
+    )
+    if not match:
+        return None
+    hours, minutes = int(match.group("h")), int(match.group("m"))
+    return time(hours, minutes) if hours < 24 and minutes < 60 else None
+
+
+def _agenda_items(title: str, blocks: Sequence[Block], vocab: Vocabulary) -> tuple[AgendaItem, ...]:
+    items = []
+    for block in blocks:
+        heading = block.text.strip()
+        if not block.is_heading or heading == title or heading.endswith(":"):
+            continue
+        if heading.lower().rstrip(" ?") in vocab.summary_non_item_headings:
+            continue
+        items.append(AgendaItem(heading, confidential="sekretess" in heading.lower()))
+    return tuple(items)
+
+
+def extract_summary(title: str, blocks: Sequence[Block], evidence: YearEvidence, vocab: Vocabulary) -> Summary:
+    """Body, date, times, counts and items of a meeting summary ('... i korthet')."""
+    text = "\n".join(b.text for b in blocks)
+    body_match = vocab.body.search(title)
+    held: date | None = None
+    basis: str | None = None
+    mentions = find_dates(title, vocab)
+    if mentions:
+        held, basis = _resolve_date(mentions[0], Block("h1", title), evidence)
+    count = vocab.summary_item_count.search(text)
+    confidential = vocab.summary_confidential.search(text)
+    next_date = None
+    for block in blocks:
+        if vocab.next_meeting.search(block.text) and (found := find_dates(block.text, vocab)):
+            next_date = _date_after(found[0], held)
+            break
+    return Summary(
+        body=body_match.group(1) if body_match else None,
+        date=held,
+        year_basis=basis,
+        start=_clock_after(vocab.summary_start, text),
+        end=_clock_after(vocab.summary_end, text),
+        items=_agenda_items(title, blocks, vocab),
+        item_count=int(count.group(1)) if count else None,
+        confidential_item_count=int(confidential.group(1)) if confidential else None,
+        next_meeting_date=next_date,
+    )
+
+
+def _date_after(mention: DateMention, reference: date | None) -> date | None:
+    if mention.year is not None:
+        return date(mention.year, mention.month, mention.day)
+    if reference is None:
+        return None
+    return date(year_near(mention.month, mention.day, reference), mention.month, mention.day)
+
+
+def _next_meetings(blocks: Sequence[Block], summary: Summary, context: PageContext, vocab: Vocabulary) -> list[Meeting]:
+    """The next meeting a summary names, as a scheduled meeting of the same body."""
+    if summary.next_meeting_date is None:
+        return []
+    block = next(b for b in blocks if vocab.next_meeting.search(b.text) and find_dates(b.text, vocab))
+    place = find_room(block.text, vocab)
+    clock = find_time_range(block.text, vocab)
+    title = f"{summary.body}, sammanträde" if summary.body else "Sammanträde"
+    return [
+        Meeting(
+            id=meeting_id(context.url, summary.next_meeting_date, None),
+            title=title,
+            date=summary.next_meeting_date,
+            month_day=None,
+            year_basis="summary",
+            start=clock.start if clock else None,
+            end=clock.end if clock else None,
+            place=place,
+            address=None,
+            attendance="in_person" if place else None,
+            status=find_status(block.text, vocab),
+        )
+    ]

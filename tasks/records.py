@@ -1,0 +1,156 @@
+"""Typed records: the contract between extraction, the fetcher, the warehouse and the flows.
+
+Everything here is plain data. Dates are `datetime.date`, clock times
+`datetime.time` (Europe/Stockholm local time, as the pages state them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time
+from typing import Any, Literal
+
+PageKind = Literal["meeting", "summary", "invitation", "other"]
+Attendance = Literal["in_person", "online", "hybrid"]
+Status = Literal["scheduled", "cancelled", "postponed"]
+
+PAGE_KINDS: tuple[str, ...] = ("meeting", "summary", "invitation", "other")
+ATTENDANCE_MODES: tuple[str, ...] = ("in_person", "online", "hybrid")
+STATUSES: tuple[str, ...] = ("scheduled", "cancelled", "postponed")
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What the caller knows about a page besides its HTML (no clock inside extraction)."""
+
+    url: str
+    fetched_at: date | None = None
+    municipality: str | None = None
+    profile: str | None = None
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """One dated (or month-day only) occasion people can attend."""
+
+    id: str
+    title: str
+    date: date | None
+    month_day: str | None
+    year_basis: str | None
+    start: time | None
+    end: time | None
+    place: str | None
+    address: str | None
+    attendance: Attendance | None
+    status: Status
+    topics: tuple[str, ...] = ()
+    theme: str | None = None
+    speakers: str | None = None
+    organiser: str | None = None
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    """A heading-level item reported in a meeting summary."""
+
+    title: str
+    confidential: bool = False
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A report of a meeting that took place ("Socialnämnden 21 juni i korthet")."""
+
+    body: str | None
+    date: date | None
+    year_basis: str | None
+    start: time | None
+    end: time | None
+    items: tuple[AgendaItem, ...] = ()
+    item_count: int | None = None
+    confidential_item_count: int | None = None
+    next_meeting_date: date | None = None
+
+
+@dataclass(frozen=True)
+class Contact:
+    """An e-mail address or phone number found on a page, classified for publishing."""
+
+    kind: Literal["email", "phone"]
+    value: str
+    functional: bool
+
+
+@dataclass(frozen=True)
+class Registration:
+    """How a reader signs up or registers interest."""
+
+    channels: tuple[str, ...] = ()
+    mailbox: str | None = None
+
+
+@dataclass(frozen=True)
+class PageExtraction:
+    """Everything extraction found on one page."""
+
+    url: str
+    title: str | None
+    kind: PageKind
+    published: date | None
+    meetings: tuple[Meeting, ...] = ()
+    summary: Summary | None = None
+    organiser: str | None = None
+    topics: tuple[str, ...] = ()
+    registration: Registration | None = None
+    contacts: tuple[Contact, ...] = ()
+    contact_mailbox: str | None = None
+    mentions_cancelled_undated: bool = False
+    warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A page as the fetcher saw it."""
+
+    url: str
+    final_url: str
+    status: int | None
+    fetched_at: datetime
+    content_type: str | None
+    body: bytes
+    content_hash: str | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.status == 200
+
+
+@dataclass
+class SourceOutcome:
+    """What happened to one source in one run: the flow's unit of reporting."""
+
+    source_id: str
+    pages: list[FetchedPage] = field(default_factory=list)
+    extractions: list[PageExtraction] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def to_jsonable(value: Any) -> Any:
+    """Turn records into JSON-ready structures: ISO dates, HH:MM times, lists for tuples."""
+    if hasattr(value, "__dataclass_fields__"):
+        return {k: to_jsonable(v) for k, v in asdict(value).items()}
+    if isinstance(value, dict):
+        return {k: to_jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.strftime("%H:%M")
+    if isinstance(value, bytes):
+        return None
+    return value

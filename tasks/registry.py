@@ -1,0 +1,235 @@
+"""The source registry (config/sources.yaml): typed, validated on load.
+
+Key names are a contract shared with operators' registry files:
+id, municipality, municipality_code, start_urls, follow, profile, schedule,
+allow_private_network. Extra keys listed in OPTIONAL_KEYS tune one source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from tasks.extract.vocabulary import ConfigError, default_profiles
+
+REQUIRED_KEYS = ("id", "municipality", "municipality_code", "start_urls")
+OPTIONAL_KEYS = (
+    "follow",
+    "profile",
+    "schedule",
+    "allow_private_network",
+    "max_pages",
+    "min_delay_seconds",
+)
+DEFAULT_USER_AGENT = "kommundialog/0.1 (open-data crawler of municipal dialogue meetings)"
+DEFAULT_MAX_PAGES = 50
+DEFAULT_MIN_DELAY_SECONDS = 1.0
+_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+_SCB_CODE = re.compile(r"^\d{4}$")
+_CRON = re.compile(r"^(\S+\s+){4}\S+$")
+
+
+class RegistryError(ConfigError):
+    """The registry file is malformed; the message names the entry and field."""
+
+
+@dataclass(frozen=True)
+class FollowRule:
+    """How to find candidate pages on a start page."""
+
+    links: str = "a"
+    match: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """One municipal site (or part of one) to crawl."""
+
+    id: str
+    municipality: str
+    municipality_code: str
+    start_urls: tuple[str, ...]
+    follow: FollowRule | None = None
+    profile: str = "generic"
+    schedule: str | None = None
+    allow_private_network: bool = False
+    max_pages: int = DEFAULT_MAX_PAGES
+    min_delay_seconds: float = DEFAULT_MIN_DELAY_SECONDS
+
+    @property
+    def hosts(self) -> frozenset[str]:
+        """Hosts (with port) this source may fetch from: those of its start URLs."""
+        return frozenset(urlsplit(u).netloc.lower() for u in self.start_urls)
+
+
+@dataclass(frozen=True)
+class Registry:
+    sources: tuple[Source, ...]
+    user_agent: str = DEFAULT_USER_AGENT
+    path: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _fail(path: str, entry: str, message: str) -> RegistryError:
+    return RegistryError(f"{path}: entry '{entry}': {message}")
+
+
+def _parse_follow(value: Any, path: str, entry: str) -> FollowRule | None:
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _fail(path, entry, "follow must be a mapping with 'links' and optional 'match'")
+    unknown = set(value) - {"links", "match"}
+    if unknown:
+        raise _fail(path, entry, f"follow has unknown keys {sorted(unknown)}")
+    match = value.get("match")
+    if match is not None:
+        try:
+            re.compile(match)
+        except re.error as exc:
+            raise _fail(path, entry, f"follow.match is not a valid regular expression: {exc}") from exc
+    return FollowRule(links=str(value.get("links", "a")), match=match)
+
+
+def _parse_urls(value: Any, path: str, entry: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value:
+        raise _fail(path, entry, "start_urls must be a non-empty list of http(s) URLs")
+    for url in value:
+        parts = urlsplit(str(url))
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise _fail(path, entry, f"start_urls: '{url}' is not an absolute http(s) URL")
+    return tuple(str(u) for u in value)
+
+
+def parse_source(raw: Any, path: str, index: int) -> Source:
+    """Validate one registry entry; every error names the entry and the field."""
+    if not isinstance(raw, dict):
+        raise RegistryError(f"{path}: entry #{index + 1}: expected a mapping")
+    entry = str(raw.get("id", f"#{index + 1}"))
+    missing = [k for k in REQUIRED_KEYS if k not in raw]
+    if missing:
+        raise _fail(path, entry, f"missing required field(s) {', '.join(missing)}")
+    unknown = set(raw) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS)
+    if unknown:
+        raise _fail(path, entry, f"unknown field(s) {', '.join(sorted(unknown))}")
+    if not _ID.match(entry):
+        raise _fail(path, entry, "id must be lowercase letters, digits and dashes")
+    code = raw["municipality_code"]
+    if not isinstance(code, str) or not _SCB_CODE.match(code):
+        raise _fail(path, entry, f"municipality_code {code!r} is not a 4-digit SCB code in quotes")
+    profile = str(raw.get("profile", "generic"))
+    if profile not in default_profiles():
+        raise _fail(path, entry, f"profile '{profile}' is not one of {sorted(default_profiles())}")
+    schedule = raw.get("schedule")
+    if schedule is not None and not _CRON.match(str(schedule)):
+        raise _fail(path, entry, f"schedule '{schedule}' is not a 5-field cron expression")
+    allow_private = raw.get("allow_private_network", False)
+    if not isinstance(allow_private, bool):
+        raise _fail(path, entry, "allow_private_network must be true or false")
+    max_pages = raw.get("max_pages", DEFAULT_MAX_PAGES)
+    if not isinstance(max_pages, int) or max_pages < 1:
+        raise _fail(path, entry, "max_pages must be a positive whole number")
+    delay = raw.get("min_delay_seconds", DEFAULT_MIN_DELAY_SECONDS)
+    if not isinstance(delay, int | float) or delay < 0:
+        raise _fail(path, entry, "min_delay_seconds must be a number >= 0")
+    return Source(
+        id=entry,
+        municipality=str(raw["municipality"]),
+        municipality_code=code,
+        start_urls=_parse_urls(raw["start_urls"], path, entry),
+        follow=_parse_follow(raw.get("follow"), path, entry),
+        profile=profile,
+        schedule=str(schedule) if schedule is not None else None,
+        allow_private_network=allow_private,
+        max_pages=max_pages,
+        min_delay_seconds=float(delay),
+    )
+
+
+def parse_registry(data: Any, path: str) -> Registry:
+    if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
+        raise RegistryError(f"{path}: expected a top-level 'sources:' list")
+    sources = tuple(parse_source(raw, path, i) for i, raw in enumerate(data["sources"]))
+    ids = [s.id for s in sources]
+    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    if duplicates:
+        raise RegistryError(f"{path}: duplicate source id(s) {', '.join(duplicates)}")
+    settings = data.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise RegistryError(f"{path}: 'settings' must be a mapping")
+    return Registry(
+        sources=sources,
+        user_agent=str(settings.get("user_agent", DEFAULT_USER_AGENT)),
+        path=path,
+        extra={k: v for k, v in settings.items() if k != "user_agent"},
+    )
+
+
+def load_registry(path: str | Path) -> Registry:
+    """Read and validate a registry file."""
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise RegistryError(f"{path}: file not found") from exc
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+    return parse_registry(data, str(path))
+
+
+def rebase_registry(registry: Registry, origins: dict[str, str]) -> Registry:
+    """Point sources at other origins ('http://127.0.0.1:8701' -> a test server's)."""
+
+    def move(url: str) -> str:
+        for old, new in origins.items():
+            if url.startswith(old):
+                return new + url[len(old) :]
+        return url
+
+    sources = tuple(replace(s, start_urls=tuple(move(u) for u in s.start_urls)) for s in registry.sources)
+    return replace(registry, sources=sources)
+
+
+def source_for_url(registry: Registry, url: str) -> Source | None:
+    """The source whose hosts include the URL's host (for one-off extraction)."""
+    host = urlsplit(url).netloc.lower()
+    bare = host.removeprefix("www.")
+    for source in registry.sources:
+        if host in source.hosts or bare in {h.removeprefix("www.") for h in source.hosts}:
+            return source
+    return None
+
+
+def registry_to_data(registry: Registry) -> dict[str, Any]:
+    """The registry as YAML-ready data, using the contract's key names."""
+    sources = []
+    for s in registry.sources:
+        entry: dict[str, Any] = {
+            "id": s.id,
+            "municipality": s.municipality,
+            "municipality_code": s.municipality_code,
+            "profile": s.profile,
+            "start_urls": list(s.start_urls),
+            "allow_private_network": s.allow_private_network,
+            "max_pages": s.max_pages,
+            "min_delay_seconds": s.min_delay_seconds,
+        }
+        if s.follow:
+            entry["follow"] = {"links": s.follow.links, **({"match": s.follow.match} if s.follow.match else {})}
+        if s.schedule:
+            entry["schedule"] = s.schedule
+        sources.append(entry)
+    return {"settings": {"user_agent": registry.user_agent, **registry.extra}, "sources": sources}
+
+
+def write_registry(registry: Registry, path: str | Path) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(yaml.safe_dump(registry_to_data(registry), allow_unicode=True, sort_keys=False), "utf-8")

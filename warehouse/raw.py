@@ -1,0 +1,33 @@
+"""Raw pages as fetched, gzip-compressed and stored once per content hash (internal only)."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import tempfile
+from pathlib import Path
+
+
+def raw_path(root: Path, content_hash: str) -> Path:
+    return root / content_hash[:2] / f"{content_hash}.html.gz"
+
+
+def archive_raw_page(root: Path, content_hash: str, body: bytes) -> Path:
+    """Store a body under its hash unless it is already there; written atomically."""
+    path = raw_path(root, content_hash)
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(gzip.compress(body, mtime=0))
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_raw_page(root: Path, content_hash: str) -> bytes:
+    return gzip.decompress(raw_path(root, content_hash).read_bytes())
