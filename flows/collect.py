@@ -77,7 +77,7 @@ def collect(sources_file: str, db_path: str, out_dir: str) -> RunSummary:
                 f"{counts.pages} pages ({len(failed)} failed), {counts.meetings} meetings, "
                 f"{counts.summaries} summaries"
             )
-            logger.warning("source %s: %s", source.id, summary.per_source[source.id])
+            logger.info("source %s: %s", source.id, summary.per_source[source.id])
     finally:
         fetcher.close()
 

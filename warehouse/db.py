@@ -183,7 +183,7 @@ def _page_rows(
 ) -> pa.Table:
     rows = []
     for page in pages:
-        extraction = extractions.get(page.url)
+        extraction = extractions.get(page.final_url)
         rows.append(
             {
                 "url": page.url,
@@ -362,6 +362,33 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: str, key: str, batch: pa.Tabl
         con.unregister("batch")
 
 
+def _drop_vanished(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    extractions: Sequence[PageExtraction],
+    meetings: pa.Table,
+    summaries: pa.Table,
+) -> None:
+    """Remove records of re-read pages that the page no longer states.
+
+    Only pages extracted in this batch are touched: a page that failed to
+    fetch keeps its records. (Versioned history replaces this later.)
+    """
+    urls = [e.url for e in extractions]
+    if not urls:
+        return
+    con.execute(
+        "DELETE FROM meetings WHERE source_id = ? AND list_contains(?, page_url) "
+        "AND NOT list_contains(?, meeting_id)",
+        [source.id, urls, meetings.column("meeting_id").to_pylist()],
+    )
+    con.execute(
+        "DELETE FROM summaries WHERE source_id = ? AND list_contains(?, page_url) "
+        "AND NOT list_contains(?, summary_id)",
+        [source.id, urls, summaries.column("summary_id").to_pylist()],
+    )
+
+
 def load_source_batch(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -373,7 +400,7 @@ def load_source_batch(
 ) -> LoadCounts:
     """Load one source's pages and records in a single transaction; re-loading is harmless."""
     by_url = {e.url: e for e in extractions}
-    hashes = {p.url: p.content_hash for p in pages}
+    hashes = {p.final_url: p.content_hash for p in pages}
     meetings = _meeting_rows(source, extractions, hashes, run_id, now)
     summaries = _summary_rows(source, extractions, hashes, run_id, now)
     con.execute("BEGIN TRANSACTION")
@@ -382,6 +409,7 @@ def load_source_batch(
         _upsert(con, "pages", "url", _page_rows(source, pages, by_url, run_id, extractor_version), False)
         _upsert(con, "meetings", "meeting_id", meetings, keep_first_seen=True)
         _upsert(con, "summaries", "summary_id", summaries, keep_first_seen=True)
+        _drop_vanished(con, source, extractions, meetings, summaries)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")

@@ -32,6 +32,8 @@ BLOCK_TAGS = (
     "section",
 )
 _SPACES = re.compile(r"\s+")
+# A page with this many linked teasers is a listing, not an article.
+LISTING_MIN_TEASERS = 3
 # Deeper trees than this are flattened to text: lxml and recursion stay safe.
 MAX_DEPTH = 400
 
@@ -59,6 +61,12 @@ class Document:
     meta: dict[str, str] = field(default_factory=dict)
     time_datetimes: tuple[str, ...] = ()
     page_lines: tuple[str, ...] = ()
+    teasers: int = 0
+
+    @property
+    def is_listing(self) -> bool:
+        """A news list or archive: its dates belong to the pages it links to."""
+        return self.teasers >= LISTING_MIN_TEASERS
 
     @property
     def text(self) -> str:
@@ -184,6 +192,21 @@ def content_roots(soup: BeautifulSoup, profile: Profile, fallback: Profile) -> l
     return outermost or ([soup.body] if soup.body else [])
 
 
+def count_teasers(soup: BeautifulSoup) -> int:
+    """Linked headings and list items that open with a link and carry a teaser or date."""
+    count = 0
+    for heading in soup.find_all(("h2", "h3", "h4")):
+        link = heading.find("a")
+        heading_text = normalize_space(heading.get_text(" "))
+        if link and heading_text and len(normalize_space(link.get_text(" "))) >= 0.8 * len(heading_text):
+            count += 1
+    for item in soup.find_all("li"):
+        first = item.find(True)
+        if first is not None and first.name == "a" and item.find(("p", "span", "time")) is not None:
+            count += 1
+    return count
+
+
 def _published_times(soup: BeautifulSoup) -> tuple[str, ...]:
     """<time datetime> values, those marked 'published' first."""
     stamped = [t for t in soup.find_all("time") if t.get("datetime")]
@@ -211,6 +234,7 @@ def build_document(html: str | bytes, url: str, profile: Profile, fallback: Prof
     page_lines = _page_lines(soup)
     title = read_title(soup, profile) or read_title(soup, fallback)
     _drop_unwanted(soup, profile)
+    teasers = count_teasers(soup.body or soup)
     blocks = blocks_from(content_roots(soup, profile, fallback))
     if title:
         blocks = [b for b in blocks if not (b.tag == "h1" and b.text == title)]
@@ -221,6 +245,7 @@ def build_document(html: str | bytes, url: str, profile: Profile, fallback: Prof
         meta=meta,
         time_datetimes=times,
         page_lines=page_lines,
+        teasers=teasers,
     )
 
 

@@ -88,6 +88,8 @@ def _extract_document(
     contacts = find_contacts(text)
 
     summary = None
+    if document.is_listing:
+        return PageExtraction(url=context.url, title=document.title, kind="other", published=published)
     if vocab.summary_title.search(title):
         summary = extract_summary(title, blocks, evidence, vocab)
     if summary is not None:
