@@ -16,6 +16,8 @@ from tasks.extract.vocabulary import ConfigError
 
 DEFAULT_DB = Path("data/kommundialog.duckdb")
 DEFAULT_OUT = Path("data/catalogue")
+DEFAULT_CRON = "0 6 * * *"
+SCHEDULE_TIMEZONE = "Europe/Stockholm"
 PRODUCTION_REGISTRY = Path(__file__).resolve().parents[1] / "config" / "sources.yaml"
 
 
@@ -111,20 +113,40 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
+    import os
+
     from tasks.registry import load_registry
 
     registry = load_registry(args.sources)
-    crons = sorted({s.schedule for s in registry.sources if s.schedule}) or ["0 6 * * *"]
+    crons = sorted({s.schedule for s in registry.sources if s.schedule}) or [DEFAULT_CRON]
     db, out = Path(args.db), Path(args.out)
-    _prepare_prefect(db)
+    from flows.environment import configure_prefect
+    from flows.server import local_prefect_server
+
+    home = configure_prefect(db.parent)
+    if os.environ.get("PREFECT_API_URL"):
+        return _serve_collect(args.sources, db, out, crons)
+    _say(f"Starting a local Prefect server on 127.0.0.1:{args.port} (schedules need one; ~30 s)...")
+    with local_prefect_server(args.port, home / "server.log") as api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+        _say(f"Prefect UI: {api_url.removesuffix('/api')}/")
+        return _serve_collect(args.sources, db, out, crons)
+
+
+def _serve_collect(sources: str, db: Path, out: Path, crons: list[str]) -> int:
+    from prefect.schedules import Cron
+
     from flows.collect import collect
 
-    _say(f"Serving deployment 'collect' on cron {', '.join(crons)} (Europe/Stockholm). Ctrl-C stops it.")
+    _say(f"Serving deployment 'collect' on cron {', '.join(crons)} ({SCHEDULE_TIMEZONE}). Ctrl-C stops it.")
     collect.serve(
         name="collect",
-        cron=crons if len(crons) > 1 else crons[0],
-        parameters={"sources_file": str(Path(args.sources).resolve()), "db_path": str(db.resolve()),
-                    "out_dir": str(out.resolve())},
+        schedules=[Cron(cron, timezone=SCHEDULE_TIMEZONE) for cron in crons],
+        parameters={
+            "sources_file": str(Path(sources).resolve()),
+            "db_path": str(db.resolve()),
+            "out_dir": str(out.resolve()),
+        },
     )
     return 0
 
@@ -144,7 +166,9 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB warehouse file (default: %(default)s)")
         sub.add_argument("--out", default=str(DEFAULT_OUT), help="catalogue folder (default: %(default)s)")
 
-    demo = commands.add_parser("demo", help="serve the bundled demo sites on 127.0.0.1 and run the flow on them")
+    demo = commands.add_parser(
+        "demo", help="serve the bundled demo sites on 127.0.0.1 and run the flow on them"
+    )
     storage(demo)
     demo.set_defaults(handler=cmd_demo)
 
@@ -157,13 +181,23 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("file", help="saved HTML file")
     extract.add_argument("--url", required=True, help="the address the page was fetched from")
     extract.add_argument("--fetched-at", help="fetch date YYYY-MM-DD (helps year inference)")
-    extract.add_argument("--profile", help="CMS profile (default: from the registry entry for the URL's host)")
+    extract.add_argument(
+        "--profile", help="CMS profile (default: from the registry entry for the URL's host)"
+    )
     extract.add_argument("--municipality", help="municipality name (default: from the registry)")
-    extract.add_argument("--sources", default=str(PRODUCTION_REGISTRY), help="registry used to look up the URL")
+    extract.add_argument(
+        "--sources", default=str(PRODUCTION_REGISTRY), help="registry used to look up the URL"
+    )
     extract.set_defaults(handler=cmd_extract)
 
     schedule = commands.add_parser("schedule", help="serve the collect flow on the registry's cron schedule")
     schedule.add_argument("--sources", default=str(PRODUCTION_REGISTRY), help="registry YAML file")
+    schedule.add_argument(
+        "--port",
+        type=int,
+        default=4200,
+        help="port of the local Prefect server started when PREFECT_API_URL is unset",
+    )
     storage(schedule)
     schedule.set_defaults(handler=cmd_schedule)
     return parser

@@ -84,8 +84,12 @@ def collect(sources_file: str, db_path: str, out_dir: str) -> RunSummary:
     summary.outputs = publish(db_path, out_dir, today, now)
     with open_warehouse(db_path) as con:
         status = "ok" if not summary.errors else "partial"
-        totals = {"sources": summary.sources, "pages": summary.pages, "meetings": summary.meetings,
-                  "summaries": summary.summaries}
+        totals = {
+            "sources": summary.sources,
+            "pages": summary.pages,
+            "meetings": summary.meetings,
+            "summaries": summary.summaries,
+        }
         finish_run(con, run_id, datetime.now(UTC), status, totals, summary.errors)
         summary.table_counts = table_counts(con)
     return summary

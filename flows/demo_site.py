@@ -23,11 +23,11 @@ TEMPLATED = (".xml", ".txt")
 class _SiteHandler(http.server.SimpleHTTPRequestHandler):
     """Serves one site's files; fills '{origin}' in sitemaps and robots.txt."""
 
-    def __init__(self, *args, origin: str, **kwargs) -> None:  # noqa: ANN002, ANN003
+    def __init__(self, *args, origin: str, **kwargs) -> None:
         self.origin = origin
         super().__init__(*args, **kwargs)
 
-    def send_head(self):  # noqa: ANN201
+    def send_head(self):
         path = Path(self.translate_path(self.path))
         if path.suffix in TEMPLATED and path.is_file():
             body = path.read_text(encoding="utf-8").replace("{origin}", self.origin).encode("utf-8")
@@ -41,11 +41,11 @@ class _SiteHandler(http.server.SimpleHTTPRequestHandler):
             return BytesIO(body)
         return super().send_head()
 
-    def guess_type(self, path):  # noqa: ANN001, ANN201
+    def guess_type(self, path):
         kind = super().guess_type(path)
         return "text/html; charset=utf-8" if kind == "text/html" else kind
 
-    def log_message(self, format, *args):  # noqa: A002, ANN001, ANN002, ANN201
+    def log_message(self, format, *args):
         pass
 
 

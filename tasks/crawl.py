@@ -27,8 +27,14 @@ def crawl_source(source: Source, fetcher: Fetcher) -> list[FetchedPage]:
         pages.append(page)
         log.info("[%s] %s %s", source.id, url, page.error or page.status)
         if page.ok and source.follow and url in source.start_urls:
-            queue.extend(discover_links(decode_html(page.body, page.content_type), page.final_url, source.follow, source.hosts))
+            queue.extend(
+                discover_links(
+                    decode_html(page.body, page.content_type), page.final_url, source.follow, source.hosts
+                )
+            )
     skipped = [u for u in queue if u not in seen]
     if skipped:
-        log.warning("[%s] page limit %d reached; %d links not fetched", source.id, source.max_pages, len(skipped))
+        log.warning(
+            "[%s] page limit %d reached; %d links not fetched", source.id, source.max_pages, len(skipped)
+        )
     return pages

@@ -121,42 +121,48 @@ class Fetcher:
         self.session = requests.Session()
         self.session.headers.update({"User-Agent": user_agent, "Accept-Language": "sv,en;q=0.5"})
         self.pacer = HostPacer()
-        self._robots: dict[str, RobotFileParser | None] = {}
+        self._robots: dict[str, tuple[RobotFileParser | None, str | None]] = {}
         self._robots_lock = threading.Lock()
+        self._robots_locks: dict[str, threading.Lock] = {}
         self.user_agent = user_agent
 
     def close(self) -> None:
         self.session.close()
 
     # -- robots.txt -------------------------------------------------------
-    def _load_robots(self, origin: str, source: Source) -> RobotFileParser | None:
-        """robots.txt for an origin; None means 'could not be read: allow nothing'."""
+    def _load_robots(self, origin: str, source: Source) -> tuple[RobotFileParser | None, str | None]:
+        """robots.txt for an origin, or None and the reason it could not be read."""
         parser = RobotFileParser()
         result = self._request(urljoin(origin, "/robots.txt"), source, accept=(*TEXT_TYPES, *HTML_TYPES))
         if result.status is not None and 400 <= result.status < 500:
-            parser.parse([])
-            return parser
+            parser.parse([])  # no robots.txt: everything is allowed
+            return parser, None
         if result.error is not None:
-            return None
+            return None, result.error
         parser.parse(result.body.decode("utf-8", errors="replace").splitlines())
-        return parser
+        return parser, None
 
-    def robots_for(self, url: str, source: Source) -> RobotFileParser | None:
+    def robots_for(self, url: str, source: Source) -> RobotFileParser:
+        """The parsed robots.txt for the URL's origin; raises FetchRefused when unreadable."""
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        with self._robots_lock:
+        with self._robots_lock:  # one lock per origin, so hosts never wait on each other
+            origin_lock = self._robots_locks.setdefault(origin, threading.Lock())
+        with origin_lock:
             if origin not in self._robots:
                 self._robots[origin] = self._load_robots(origin, source)
-            return self._robots[origin]
+            parser, reason = self._robots[origin]
+        if parser is None:
+            raise FetchRefused(f"robots.txt could not be read ({reason}): not fetching this host")
+        return parser
 
     # -- fetching -----------------------------------------------------------
     def fetch(self, url: str, source: Source, accept: tuple[str, ...] = HTML_TYPES) -> FetchedPage:
         """Fetch a page within the source's rules; never raises."""
         try:
             check_scope(url, source)
+            check_address(url, source)
             robots = self.robots_for(url, source)
-            if robots is None:
-                raise FetchRefused("robots.txt could not be read: not fetching (RFC 9309)")
             if not robots.can_fetch(self.user_agent, url):
                 raise FetchRefused("robots.txt disallows this URL")
         except FetchRefused as exc:
@@ -175,7 +181,9 @@ class Fetcher:
             log.info("retrying %s in %.1f s after: %s", url, wait, page.error)
             clock.sleep(wait)
 
-    def _request_once(self, url: str, source: Source, accept: tuple[str, ...]) -> tuple[FetchedPage, float | None]:
+    def _request_once(
+        self, url: str, source: Source, accept: tuple[str, ...]
+    ) -> tuple[FetchedPage, float | None]:
         started = _now()
         current = url
         for _hop in range(self.limits.max_redirects + 1):
@@ -197,7 +205,9 @@ class Fetcher:
                     if response.is_redirect and "location" in response.headers:
                         current = urljoin(current, response.headers["location"])
                         continue
-                    return self._read_response(url, current, response, started, accept), _retry_after(response)
+                    return self._read_response(url, current, response, started, accept), _retry_after(
+                        response
+                    )
                 finally:
                     response.close()
             except requests.Timeout:
@@ -215,31 +225,68 @@ class Fetcher:
     def _crawl_delay_cached(self, url: str, source: Source) -> float:
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        robots = self._robots.get(origin)
+        robots, _reason = self._robots.get(origin, (None, None))
         stated = robots.crawl_delay(self.user_agent) if robots else None
         return max(source.min_delay_seconds, float(stated or 0))
 
     def _read_response(
-        self, url: str, final_url: str, response: requests.Response, started: datetime, accept: tuple[str, ...]
+        self,
+        url: str,
+        final_url: str,
+        response: requests.Response,
+        started: datetime,
+        accept: tuple[str, ...],
     ) -> FetchedPage:
         content_type = response.headers.get("content-type", "")
         media_type = content_type.split(";")[0].strip().lower()
         if response.status_code != 200:
-            return FetchedPage(url, final_url, response.status_code, started, content_type, b"", None,
-                               error=f"HTTP {response.status_code} {response.reason or ''}".strip())
+            return FetchedPage(
+                url,
+                final_url,
+                response.status_code,
+                started,
+                content_type,
+                b"",
+                None,
+                error=f"HTTP {response.status_code} {response.reason or ''}".strip(),
+            )
         if media_type and media_type not in accept:
-            return FetchedPage(url, final_url, 200, started, content_type, b"", None,
-                               error=f"unexpected content type '{media_type}'")
+            return FetchedPage(
+                url,
+                final_url,
+                200,
+                started,
+                content_type,
+                b"",
+                None,
+                error=f"unexpected content type '{media_type}'",
+            )
         body = bytearray()
         deadline = clock.monotonic() + self.limits.total_deadline
         for chunk in response.iter_content(chunk_size=65536):
             body.extend(chunk)
             if len(body) > self.limits.max_bytes:
-                return FetchedPage(url, final_url, 200, started, content_type, b"", None,
-                                   error=f"body larger than {self.limits.max_bytes:,} bytes: not read further")
+                return FetchedPage(
+                    url,
+                    final_url,
+                    200,
+                    started,
+                    content_type,
+                    b"",
+                    None,
+                    error=f"body larger than {self.limits.max_bytes:,} bytes: not read further",
+                )
             if clock.monotonic() > deadline:
-                return FetchedPage(url, final_url, 200, started, content_type, b"", None,
-                                   error=f"body not complete within {self.limits.total_deadline:g} s")
+                return FetchedPage(
+                    url,
+                    final_url,
+                    200,
+                    started,
+                    content_type,
+                    b"",
+                    None,
+                    error=f"body not complete within {self.limits.total_deadline:g} s",
+                )
         data = bytes(body)
         return FetchedPage(url, final_url, 200, started, content_type, data, content_hash(data))
 

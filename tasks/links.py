@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from urllib.parse import urldefrag, urljoin, urlsplit
 
-from tasks.extract.document import decode_html, parse_html
+from tasks.extract.document import parse_html
 from tasks.registry import FollowRule
 
 

@@ -222,7 +222,10 @@ def registry_to_data(registry: Registry) -> dict[str, Any]:
             "min_delay_seconds": s.min_delay_seconds,
         }
         if s.follow:
-            entry["follow"] = {"links": s.follow.links, **({"match": s.follow.match} if s.follow.match else {})}
+            entry["follow"] = {
+                "links": s.follow.links,
+                **({"match": s.follow.match} if s.follow.match else {}),
+            }
         if s.schedule:
             entry["schedule"] = s.schedule
         sources.append(entry)

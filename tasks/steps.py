@@ -44,7 +44,10 @@ def extract_pages(source: Source, pages: list[FetchedPage], fetched_on: date) ->
         if not page.ok:
             continue
         context = PageContext(
-            url=page.final_url, fetched_at=fetched_on, municipality=source.municipality, profile=source.profile
+            url=page.final_url,
+            fetched_at=fetched_on,
+            municipality=source.municipality,
+            profile=source.profile,
         )
         extraction = extract_page(decode_html(page.body, page.content_type), context)
         extractions.append(extraction)
@@ -53,7 +56,11 @@ def extract_pages(source: Source, pages: list[FetchedPage], fetched_on: date) ->
 
 @task(name="load-source", cache_policy=NO_CACHE)
 def load_source(
-    db_path: str, source: Source, pages: list[FetchedPage], extractions: list[PageExtraction], run_id: str,
+    db_path: str,
+    source: Source,
+    pages: list[FetchedPage],
+    extractions: list[PageExtraction],
+    run_id: str,
     now: datetime,
 ) -> LoadCounts:
     """Load one source's batch into the warehouse in one transaction."""

@@ -179,7 +179,11 @@ def _source_rows(source: Source, now: datetime) -> pa.Table:
 
 
 def _page_rows(
-    source: Source, pages: Sequence[FetchedPage], extractions: dict[str, PageExtraction], run_id: str, version: str
+    source: Source,
+    pages: Sequence[FetchedPage],
+    extractions: dict[str, PageExtraction],
+    run_id: str,
+    version: str,
 ) -> pa.Table:
     rows = []
     for page in pages:
@@ -268,7 +272,11 @@ _SUMMARY_SCHEMA = pa.schema(
 
 
 def _meeting_rows(
-    source: Source, extractions: Sequence[PageExtraction], hashes: dict[str, str | None], run_id: str, now: datetime
+    source: Source,
+    extractions: Sequence[PageExtraction],
+    hashes: dict[str, str | None],
+    run_id: str,
+    now: datetime,
 ) -> pa.Table:
     rows = []
     for extraction in extractions:
@@ -308,7 +316,11 @@ def summary_id(url: str) -> str:
 
 
 def _summary_rows(
-    source: Source, extractions: Sequence[PageExtraction], hashes: dict[str, str | None], run_id: str, now: datetime
+    source: Source,
+    extractions: Sequence[PageExtraction],
+    hashes: dict[str, str | None],
+    run_id: str,
+    now: datetime,
 ) -> pa.Table:
     rows = []
     for extraction in extractions:
@@ -339,7 +351,9 @@ def _summary_rows(
     return pa.Table.from_pylist(rows, schema=_SUMMARY_SCHEMA)
 
 
-def _upsert(con: duckdb.DuckDBPyConnection, table: str, key: str, batch: pa.Table, keep_first_seen: bool) -> None:
+def _upsert(
+    con: duckdb.DuckDBPyConnection, table: str, key: str, batch: pa.Table, keep_first_seen: bool
+) -> None:
     """Insert or update rows from an Arrow batch in one statement (no row-by-row inserts)."""
     if batch.num_rows == 0:
         return
@@ -349,7 +363,9 @@ def _upsert(con: duckdb.DuckDBPyConnection, table: str, key: str, batch: pa.Tabl
         if keep_first_seen:
             select = ", ".join(columns) + ", seen_at AS first_seen_at, seen_at AS last_seen_at"
             target = ", ".join([*columns, "first_seen_at", "last_seen_at"])
-            updates = [f"{c} = excluded.{c}" for c in columns if c != key] + ["last_seen_at = excluded.last_seen_at"]
+            updates = [f"{c} = excluded.{c}" for c in columns if c != key] + [
+                "last_seen_at = excluded.last_seen_at"
+            ]
         else:
             select = ", ".join(columns)
             target = select

@@ -152,8 +152,13 @@ STATUS_SV = {"scheduled": "Planerat", "cancelled": "Inställt", "postponed": "Up
 ATTENDANCE_SV = {"in_person": "På plats", "online": "Digitalt", "hybrid": "På plats och digitalt"}
 
 
-def render_index(meetings: Sequence[dict[str, Any]], summaries: Sequence[dict[str, Any]], today: date,
-                 files: dict[str, int], generated: str) -> bytes:
+def render_index(
+    meetings: Sequence[dict[str, Any]],
+    summaries: Sequence[dict[str, Any]],
+    today: date,
+    files: dict[str, int],
+    generated: str,
+) -> bytes:
     """The catalogue's web page: upcoming meetings first, then past ones, summaries and downloads."""
     vocab = default_vocabulary()
 
@@ -161,39 +166,46 @@ def render_index(meetings: Sequence[dict[str, Any]], summaries: Sequence[dict[st
         return ", ".join(vocab.topic_label(t) for t in row.get("topics") or [])
 
     def meeting_rows(rows: Sequence[dict[str, Any]]) -> str:
-        return "\n".join(
-            "<tr>"
-            f"<td>{_cell(_when(r))}</td><td>{_cell(r['municipality'])}</td>"
-            f"<td><a href=\"{_cell(r['page_url'])}\">{_cell(r['title'])}</a>"
-            f"{'<br><small>' + _cell(r['theme']) + '</small>' if r.get('theme') else ''}</td>"
-            f"<td>{_cell(r.get('place'))}{'<br><small>' + _cell(r['address']) + '</small>' if r.get('address') else ''}</td>"
-            f"<td>{_cell(ATTENDANCE_SV.get(r.get('attendance') or '', ''))}</td>"
-            f"<td>{_cell(STATUS_SV.get(r['status'], r['status']))}</td><td>{_cell(topics(r))}</td>"
-            "</tr>"
-            for r in rows
-        ) or '<tr><td colspan="7">Inga möten / No meetings</td></tr>'
+        return (
+            "\n".join(
+                "<tr>"
+                f"<td>{_cell(_when(r))}</td><td>{_cell(r['municipality'])}</td>"
+                f'<td><a href="{_cell(r["page_url"])}">{_cell(r["title"])}</a>'
+                f"{'<br><small>' + _cell(r['theme']) + '</small>' if r.get('theme') else ''}</td>"
+                f"<td>{_cell(r.get('place'))}{'<br><small>' + _cell(r['address']) + '</small>' if r.get('address') else ''}</td>"
+                f"<td>{_cell(ATTENDANCE_SV.get(r.get('attendance') or '', ''))}</td>"
+                f"<td>{_cell(STATUS_SV.get(r['status'], r['status']))}</td><td>{_cell(topics(r))}</td>"
+                "</tr>"
+                for r in rows
+            )
+            or '<tr><td colspan="7">Inga möten / No meetings</td></tr>'
+        )
 
     upcoming = [m for m in meetings if m.get("date") and m["date"] >= today.isoformat()]
     past = [m for m in meetings if m not in upcoming]
-    summary_rows = "\n".join(
-        "<tr>"
-        f"<td>{_cell(s.get('date'))}</td><td>{_cell(s['municipality'])}</td>"
-        f"<td><a href=\"{_cell(s['page_url'])}\">{_cell(s.get('body'))}</a></td>"
-        f"<td>{_cell(s.get('item_count'))}</td><td>{_cell(s.get('confidential_item_count'))}</td>"
-        f"<td>{_cell('; '.join(i['title'] for i in s.get('items') or []))}</td>"
-        "</tr>"
-        for s in summaries
-    ) or '<tr><td colspan="6">Inga sammanfattningar / No summaries</td></tr>'
+    summary_rows = (
+        "\n".join(
+            "<tr>"
+            f"<td>{_cell(s.get('date'))}</td><td>{_cell(s['municipality'])}</td>"
+            f'<td><a href="{_cell(s["page_url"])}">{_cell(s.get("body"))}</a></td>'
+            f"<td>{_cell(s.get('item_count'))}</td><td>{_cell(s.get('confidential_item_count'))}</td>"
+            f"<td>{_cell('; '.join(i['title'] for i in s.get('items') or []))}</td>"
+            "</tr>"
+            for s in summaries
+        )
+        or '<tr><td colspan="6">Inga sammanfattningar / No summaries</td></tr>'
+    )
     downloads = "\n".join(
-        f'<li><a href="{_cell(name)}">{_cell(name)}</a> ({size:,} byte)</li>' for name, size in sorted(files.items())
+        f'<li><a href="{_cell(name)}">{_cell(name)}</a> ({size:,} byte)</li>'
+        for name, size in sorted(files.items())
     )
     head = (
-        "<tr><th scope=\"col\">Datum och tid <span lang=\"en\">(date, time)</span></th>"
-        "<th scope=\"col\">Kommun <span lang=\"en\">(municipality)</span></th>"
-        "<th scope=\"col\">Möte <span lang=\"en\">(meeting)</span></th>"
-        "<th scope=\"col\">Plats <span lang=\"en\">(place)</span></th>"
-        "<th scope=\"col\">Deltagande <span lang=\"en\">(attendance)</span></th>"
-        "<th scope=\"col\">Status</th><th scope=\"col\">Ämnen <span lang=\"en\">(topics)</span></th></tr>"
+        '<tr><th scope="col">Datum och tid <span lang="en">(date, time)</span></th>'
+        '<th scope="col">Kommun <span lang="en">(municipality)</span></th>'
+        '<th scope="col">Möte <span lang="en">(meeting)</span></th>'
+        '<th scope="col">Plats <span lang="en">(place)</span></th>'
+        '<th scope="col">Deltagande <span lang="en">(attendance)</span></th>'
+        '<th scope="col">Status</th><th scope="col">Ämnen <span lang="en">(topics)</span></th></tr>'
     )
     page = f"""<!DOCTYPE html>
 <html lang="sv">
@@ -256,8 +268,9 @@ def _write_atomically(out_dir: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def publish_catalogue(con: duckdb.DuckDBPyConnection, out_dir: str | Path, today: date,
-                      generated: datetime) -> dict[str, int]:
+def publish_catalogue(
+    con: duckdb.DuckDBPyConnection, out_dir: str | Path, today: date, generated: datetime
+) -> dict[str, int]:
     """Write the catalogue files from the warehouse; return their names and sizes."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -270,6 +283,8 @@ def publish_catalogue(con: duckdb.DuckDBPyConnection, out_dir: str | Path, today
         "summaries.json": render_json(summaries, SUMMARY_COLUMNS),
     }
     sizes = {name: len(content) for name, content in files.items()}
-    files["index.html"] = render_index(meetings, summaries, today, sizes, generated.isoformat(timespec="seconds"))
+    files["index.html"] = render_index(
+        meetings, summaries, today, sizes, generated.isoformat(timespec="seconds")
+    )
     _write_atomically(out, files)
     return {name: len(content) for name, content in files.items()}

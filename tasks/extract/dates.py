@@ -145,7 +145,9 @@ def find_time_range(text: str, vocab: Vocabulary) -> TimeRange | None:
     return None
 
 
-def time_after(text: str, mention: DateMention, next_start: int | None, vocab: Vocabulary) -> TimeRange | None:
+def time_after(
+    text: str, mention: DateMention, next_start: int | None, vocab: Vocabulary
+) -> TimeRange | None:
     """The clock time written right after a date, before the next date in the same line."""
     stop = min(next_start if next_start is not None else len(text), mention.end + TIME_WINDOW_CHARS)
     return find_time_range(text[mention.end : stop], vocab)

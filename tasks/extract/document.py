@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, Tag
+from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, PageElement, Tag
 
 from tasks.extract.vocabulary import Profile
 
@@ -34,8 +35,8 @@ BLOCK_TAGS = (
 _SPACES = re.compile(r"\s+")
 # A page with this many linked teasers is a listing, not an article.
 LISTING_MIN_TEASERS = 3
-# Deeper trees than this are flattened to text: lxml and recursion stay safe.
-MAX_DEPTH = 400
+# Lines longer than this are prose, not a 'Publicerad 9 maj 2024' stamp.
+PAGE_LINE_MAX_CHARS = 120
 
 
 @dataclass(frozen=True)
@@ -134,55 +135,78 @@ def _drop_unwanted(soup: BeautifulSoup, profile: Profile) -> None:
             continue
 
 
-def _mark_line_breaks(root: Tag) -> None:
-    for br in root.find_all("br"):
-        br.replace_with(NavigableString("\n"))
+SKIPPED_TAGS = ("script", "style", "noscript", "template", "svg")
 
 
-def _has_block_child(tag: Tag) -> bool:
-    return tag.find(BLOCK_TAGS) is not None
+class _Walker:
+    """One linear pass over a tree that emits leaf-level text blocks in document order.
 
+    BeautifulSoup's find()/get_text() per element is quadratic on deep trees;
+    this walk visits each node once, with an explicit stack (no recursion).
+    """
 
-def _own_lines(tag: Tag) -> list[str]:
-    text = tag.get_text(" ")
-    return [line for line in (normalize_space(x) for x in text.split("\n")) if line]
+    def __init__(self) -> None:
+        self.blocks: list[Block] = []
+        self.headings: list[tuple[int, str]] = []
 
+    def _emit(self, tag_name: str, parts: list[str]) -> None:
+        lines = [line for line in (normalize_space(x) for x in "".join(parts).split("\n")) if line]
+        parts.clear()
+        if not lines:
+            return
+        if tag_name in HEADING_TAGS:
+            level = int(tag_name[1])
+            self.headings = [(lvl, txt) for lvl, txt in self.headings if lvl < level]
+            text = " ".join(lines)
+            self.blocks.append(Block(tag_name, text, tuple(t for _, t in self.headings)))
+            self.headings.append((level, text))
+            return
+        context = tuple(t for _, t in self.headings)
+        self.blocks.extend(Block(tag_name, line, context) for line in lines)
 
-def _too_deep(tag: Tag) -> bool:
-    depth = 0
-    node = tag
-    while node is not None and depth <= MAX_DEPTH:
-        node = node.parent
-        depth += 1
-    return depth > MAX_DEPTH
+    def walk(self, root: Tag) -> None:
+        # Each frame: the tag, an iterator over its children, its pending text.
+        frames: list[tuple[Tag, Iterator[PageElement], list[str]]] = [(root, iter(root.contents), [])]
+        while frames:
+            tag, children, parts = frames[-1]
+            child = next(children, None)
+            if child is None:
+                frames.pop()
+                if tag.name in BLOCK_TAGS or not frames:
+                    self._emit(tag.name if tag.name in BLOCK_TAGS else "div", parts)
+                else:
+                    frames[-1][2].extend(parts)
+                continue
+            if isinstance(child, Tag):
+                if child.name in SKIPPED_TAGS:
+                    continue
+                if child.name == "br":
+                    parts.append("\n")
+                    continue
+                if child.name in BLOCK_TAGS:
+                    self._flush_enclosing_block(frames)
+                frames.append((child, iter(child.contents), []))
+            elif type(child) is NavigableString:
+                parts.append(str(child))
+
+    def _flush_enclosing_block(self, frames: list[tuple[Tag, Iterator[PageElement], list[str]]]) -> None:
+        """Text before a nested block belongs to the enclosing block: emit it first, in order."""
+        pending: list[str] = []
+        for tag, _children, parts in reversed(frames):
+            pending[:0] = parts
+            parts.clear()
+            if tag.name in BLOCK_TAGS:
+                self._emit(tag.name, pending)
+                return
+        self._emit("div", pending)
 
 
 def blocks_from(roots: list[Tag]) -> list[Block]:
-    """Leaf block elements in document order, each tagged with its heading path."""
-    blocks: list[Block] = []
-    stack: list[tuple[int, str]] = []
-    seen: set[int] = set()
+    """Text blocks of the given elements in document order, each with its heading path."""
+    walker = _Walker()
     for root in roots:
-        _mark_line_breaks(root)
-        for tag in [root, *root.find_all(BLOCK_TAGS)]:
-            if id(tag) in seen or tag.name not in BLOCK_TAGS:
-                continue
-            seen.add(id(tag))
-            if _has_block_child(tag) and not _too_deep(tag):
-                continue
-            lines = _own_lines(tag)
-            if not lines:
-                continue
-            if tag.name in HEADING_TAGS:
-                level = int(tag.name[1])
-                stack = [(lvl, txt) for lvl, txt in stack if lvl < level]
-                text = " ".join(lines)
-                blocks.append(Block(tag.name, text, tuple(t for _, t in stack)))
-                stack.append((level, text))
-                continue
-            headings = tuple(t for _, t in stack)
-            blocks.extend(Block(tag.name, line, headings) for line in lines)
-    return blocks
+        walker.walk(root)
+    return walker.blocks
 
 
 def content_roots(soup: BeautifulSoup, profile: Profile, fallback: Profile) -> list[Tag]:
@@ -216,14 +240,8 @@ def _published_times(soup: BeautifulSoup) -> tuple[str, ...]:
 
 def _page_lines(soup: BeautifulSoup) -> tuple[str, ...]:
     """Short lines of the whole page (before dropping), for 'Publicerad ...' lines."""
-    lines = []
-    for tag in soup.find_all(["p", "span", "div", "time", "li"]):
-        if tag.find(["p", "div", "li"]):
-            continue
-        text = normalize_space(tag.get_text(" "))
-        if 0 < len(text) <= 120:
-            lines.append(text)
-    return tuple(lines)
+    root = soup.body or soup
+    return tuple(b.text for b in blocks_from([root]) if len(b.text) <= PAGE_LINE_MAX_CHARS)
 
 
 def build_document(html: str | bytes, url: str, profile: Profile, fallback: Profile) -> Document:

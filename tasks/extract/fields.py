@@ -27,7 +27,9 @@ def _strip_punctuation(text: str) -> str:
     return text.strip(" .,;:!?–-")
 
 
-def find_street_address(text: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, tuple[int, int] | None]:
+def find_street_address(
+    text: str, vocab: Vocabulary, town: str | None
+) -> tuple[str | None, tuple[int, int] | None]:
     """'Norra Strandgatan 8, våning 3' plus the town (from a postcode or the municipality)."""
     match = vocab.street.search(text)
     if not match:
@@ -48,7 +50,12 @@ def _venue_from_sentence(text: str, vocab: Vocabulary, street_span: tuple[int, i
             continue
         tokens = match.group(1).split()
         following = text[match.end(1) :].split()
-        if len(tokens) > 1 and following and following[0].lower() in vocab.premises_words and tokens[-1].endswith("s"):
+        if (
+            len(tokens) > 1
+            and following
+            and following[0].lower() in vocab.premises_words
+            and tokens[-1].endswith("s")
+        ):
             tokens = tokens[:-1]
         return " ".join(tokens)
     return None
@@ -65,11 +72,15 @@ def parse_place_value(value: str, vocab: Vocabulary, town: str | None) -> tuple[
         return value, None
     venue = _venue_from_sentence(value, vocab, span)
     if venue is None and span is not None and span[0] > 0:
-        venue = _strip_punctuation(value[: span[0]]) if len(value[: span[0]].split()) <= MAX_PLACE_WORDS else None
+        venue = (
+            _strip_punctuation(value[: span[0]]) if len(value[: span[0]].split()) <= MAX_PLACE_WORDS else None
+        )
     return venue, address
 
 
-def find_labelled_place(blocks: Sequence[Block], vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
+def find_labelled_place(
+    blocks: Sequence[Block], vocab: Vocabulary, town: str | None
+) -> tuple[str | None, str | None]:
     """Place from a label ('Var? Oasen', 'Plats: ...'), the value on the same or the next line."""
     for index, block in enumerate(blocks):
         match = vocab.place_label.match(block.text)

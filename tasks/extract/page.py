@@ -44,7 +44,9 @@ from tasks.records import AgendaItem, Meeting, PageContext, PageExtraction, Summ
 
 EXTRACTOR_VERSION = "0.1.0"
 # Pages larger than this are cut before parsing; meeting pages are far smaller.
-MAX_HTML_CHARS = 3_000_000
+MAX_HTML_CHARS = 2_000_000
+# Municipal articles have a few hundred text blocks; more is a dump, read in part.
+MAX_BLOCKS = 3000
 _YEAR = re.compile(r"(?<![\d-])((?:19|20)\d{2})(?![\d-])")
 
 
@@ -61,8 +63,7 @@ def extract_page(
     generic = known["generic"]
     profile = known.get(context.profile or "generic", generic)
     try:
-        if len(html) > MAX_HTML_CHARS:
-            html = html[:MAX_HTML_CHARS]
+        html = html[:MAX_HTML_CHARS]
         document = build_document(html, context.url, profile, generic)
         return _extract_document(document, context, profile, vocab)
     except (RecursionError, ValueError, TypeError, AttributeError, LookupError) as exc:
@@ -79,7 +80,10 @@ def _extract_document(
     document: Document, context: PageContext, profile: Profile, vocab: Vocabulary
 ) -> PageExtraction:
     published = find_published(document, profile, vocab)
-    blocks = [b for b in document.blocks if not vocab.page_metadata.match(b.text)]
+    warnings: tuple[str, ...] = ()
+    if len(document.blocks) > MAX_BLOCKS:
+        warnings = (f"page has {len(document.blocks)} text blocks; read the first {MAX_BLOCKS}",)
+    blocks = [b for b in document.blocks[:MAX_BLOCKS] if not vocab.page_metadata.match(b.text)]
     evidence = _year_evidence(document, context, published)
     title = document.title or ""
     text = "\n".join([title, *(b.text for b in blocks)])
@@ -98,9 +102,7 @@ def _extract_document(
         meetings = find_meetings(title, blocks, evidence, context, vocab)
     else:
         meetings = []
-    meetings = [
-        replace(m, organiser=organiser, topics=m.topics if m.theme else topics) for m in meetings
-    ]
+    meetings = [replace(m, organiser=organiser, topics=m.topics if m.theme else topics) for m in meetings]
     registration = find_registration(blocks, vocab)
     kind = _page_kind(summary, meetings, registration, title, blocks, vocab)
     mailboxes = [c.value for c in contacts if c.kind == "email" and c.functional]
@@ -117,6 +119,7 @@ def _extract_document(
         contacts=contacts,
         contact_mailbox=mailboxes[0] if mailboxes else None,
         mentions_cancelled_undated=not meetings and kind != "other" and mentions_cancellation(text, vocab),
+        warnings=warnings,
     )
 
 
@@ -131,9 +134,10 @@ def find_published(document: Document, profile: Profile, vocab: Vocabulary) -> d
         if parsed := parse_date_value(stamp, vocab):
             return parsed
     for line in (*(b.text for b in document.blocks), *document.page_lines):
-        if re.match(r"^\W*(artikeln\s+)?publicera", line, re.IGNORECASE):
-            if parsed := parse_date_value(line, vocab):
-                return parsed
+        if re.match(r"^\W*(artikeln\s+)?publicera", line, re.IGNORECASE) and (
+            parsed := parse_date_value(line, vocab)
+        ):
+            return parsed
     return None
 
 
@@ -181,12 +185,17 @@ class _Candidate:
     end: time | None
 
 
-def _resolve_date(mention: DateMention, block: Block, evidence: YearEvidence) -> tuple[date | None, str | None]:
+def _resolve_date(
+    mention: DateMention, block: Block, evidence: YearEvidence
+) -> tuple[date | None, str | None]:
     if mention.year is not None:
         return date(mention.year, mention.month, mention.day), "text"
     section_year = next((y for h in reversed(block.headings) if (y := year_in_text(h))), None)
     year, basis = infer_year(
-        mention.month, mention.day, weekday=mention.weekday, evidence=replace(evidence, section_year=section_year)
+        mention.month,
+        mention.day,
+        weekday=mention.weekday,
+        evidence=replace(evidence, section_year=section_year),
     )
     if year is None:
         return None, None
@@ -208,7 +217,9 @@ def _candidates(blocks: Sequence[Block], vocab: Vocabulary) -> list[_Candidate]:
                     clock = find_time_range(following, vocab)
             segment = block.text[mention.end : next_start]
             found.append(
-                _Candidate(mention, block, segment, clock.start if clock else None, clock.end if clock else None)
+                _Candidate(
+                    mention, block, segment, clock.start if clock else None, clock.end if clock else None
+                )
             )
     return found
 
@@ -315,7 +326,9 @@ def _agenda_items(title: str, blocks: Sequence[Block], vocab: Vocabulary) -> tup
     return tuple(items)
 
 
-def extract_summary(title: str, blocks: Sequence[Block], evidence: YearEvidence, vocab: Vocabulary) -> Summary:
+def extract_summary(
+    title: str, blocks: Sequence[Block], evidence: YearEvidence, vocab: Vocabulary
+) -> Summary:
     """Body, date, times, counts and items of a meeting summary ('... i korthet')."""
     text = "\n".join(b.text for b in blocks)
     body_match = vocab.body.search(title)
@@ -352,7 +365,9 @@ def _date_after(mention: DateMention, reference: date | None) -> date | None:
     return date(year_near(mention.month, mention.day, reference), mention.month, mention.day)
 
 
-def _next_meetings(blocks: Sequence[Block], summary: Summary, context: PageContext, vocab: Vocabulary) -> list[Meeting]:
+def _next_meetings(
+    blocks: Sequence[Block], summary: Summary, context: PageContext, vocab: Vocabulary
+) -> list[Meeting]:
     """The next meeting a summary names, as a scheduled meeting of the same body."""
     if summary.next_meeting_date is None:
         return []

@@ -148,9 +148,7 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         weekday_pattern=_alternation([re.escape(w) for w in weekdays]),
         season_pattern=_alternation([re.escape(s) for s in seasons]),
         time_prefix_pattern=_alternation(req("time_prefixes")),
-        page_metadata=re.compile(
-            rf"^\W*(?:{_alternation(req('page_metadata_patterns'))})\b", re.IGNORECASE
-        ),
+        page_metadata=re.compile(rf"^\W*(?:{_alternation(req('page_metadata_patterns'))})\b", re.IGNORECASE),
         past_decision=_word_regex(req("past_decision_patterns")),
         cancelled=_word_regex(status["cancelled"]),
         postponed=_word_regex(status["postponed"]),
@@ -174,9 +172,7 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
             rf"(?<!\w)({_alternation([re.escape(o) for o in req('organisers')])})s?(?!\w)",
             re.IGNORECASE,
         ),
-        place_label=re.compile(
-            rf"^\s*(?:{_alternation(req('place_labels'))})\s*", re.IGNORECASE
-        ),
+        place_label=re.compile(rf"^\s*(?:{_alternation(req('place_labels'))})\s*", re.IGNORECASE),
         time_label=re.compile(rf"^\s*(?:{_alternation(req('time_labels'))})\s*", re.IGNORECASE),
         street=street,
         room=re.compile(

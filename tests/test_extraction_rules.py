@@ -1,0 +1,180 @@
+"""Extraction rules on small pages written for the test: traps, status, attendance, robustness."""
+
+from __future__ import annotations
+
+from datetime import date, time
+
+import pytest
+
+from tasks.extract.fields import (
+    find_contacts,
+    is_functional_mailbox,
+    is_switchboard,
+    parse_place_value,
+    redact_personal_contacts,
+)
+from tasks.extract.page import extract_page, meeting_id
+from tasks.extract.vocabulary import default_vocabulary
+from tasks.records import PageContext
+
+VOCAB = default_vocabulary()
+
+
+def page(body: str, title: str = "Dialogmöte om äldreomsorgen", head: str = "") -> str:
+    return (
+        f"<html lang='sv'><head><title>{title} - Exempelby kommun</title>{head}</head>"
+        f"<body><nav><a href='/'>Start</a> Möte 1 januari</nav><main><h1>{title}</h1>{body}</main>"
+        "<footer>Växel 0123-450 00</footer></body></html>"
+    )
+
+
+def extract(html: str, url: str = "https://www.exempelby.se/dialog.html", **kw) -> object:
+    return extract_page(html, PageContext(url=url, **kw))
+
+
+def test_publication_line_is_not_a_meeting() -> None:
+    html = page(
+        "<p>Publicerad 3 mars 2025</p><p>Välkommen på dialogmöte torsdag 20 mars kl. 18-20 i Folkets hus.</p>"
+    )
+    result = extract(html)
+    assert result.published == date(2025, 3, 3)
+    assert [m.date for m in result.meetings] == [date(2025, 3, 20)]
+
+
+def test_past_decision_is_not_a_meeting() -> None:
+    html = page(
+        "<p>Den 5 december 2022 beslutade kommunfullmäktige om en ny äldreplan.</p>"
+        "<p>Dialogmöte onsdag 4 mars 2026 kl. 13-15 i Stadshuset.</p>"
+    )
+    assert [m.date for m in extract(html).meetings] == [date(2026, 3, 4)]
+
+
+def test_fully_booked_is_not_cancelled() -> None:
+    html = page("<ul><li>12 maj 2026 kl. 18 – FULLT!</li><li>19 maj 2026 kl. 18 (preliminärt)</li></ul>")
+    assert [m.status for m in extract(html).meetings] == ["scheduled", "scheduled"]
+
+
+def test_one_date_of_a_list_is_cancelled() -> None:
+    html = page(
+        "<h2>Mötesdatum 2026</h2><ul><li>5 februari</li><li>9 april – inställt</li>"
+        "<li>3 september – mötet flyttas</li></ul><p>Mötena hålls kl. 15.00 – 17.00.</p>"
+    )
+    meetings = extract(html).meetings
+    assert [(m.date, m.status) for m in meetings] == [
+        (date(2026, 2, 5), "scheduled"),
+        (date(2026, 4, 9), "cancelled"),
+        (date(2026, 9, 3), "postponed"),
+    ]
+    assert {(m.start, m.end) for m in meetings} == {(time(15, 0), time(17, 0))}
+
+
+def test_cancelled_title_cancels_the_meeting() -> None:
+    html = page("<p>Tisdag 28 maj 2024 kl 17.30.</p>", title="INSTÄLLT: Dialogmöte i Oasen")
+    assert extract(html).meetings[0].status == "cancelled"
+
+
+def test_teams_only_is_online() -> None:
+    html = page("<p>Dialogmöte måndag 9 februari 2026 klockan 8.30-10. Mötet hålls via Teams.</p>")
+    assert extract(html).meetings[0].attendance == "online"
+
+
+def test_digital_exclusion_is_not_online_attendance() -> None:
+    html = page(
+        "<p>Dialogmöte 9 februari 2026 kl 18. Vi pratar om digitalt utanförskap.</p><p>Plats: Biblioteket</p>"
+    )
+    meeting = extract(html).meetings[0]
+    assert (meeting.place, meeting.attendance) == ("Biblioteket", "in_person")
+
+
+def test_time_label_on_the_next_line() -> None:
+    html = page("<p>Datum: 07 mars 2024</p><p>Tid: 14.00-16.30</p><p>Lokal: Sessionssalen</p>")
+    meeting = extract(html).meetings[0]
+    assert (meeting.date, meeting.start, meeting.end, meeting.place) == (
+        date(2024, 3, 7),
+        time(14, 0),
+        time(16, 30),
+        "Sessionssalen",
+    )
+
+
+def test_plain_news_with_an_event_yields_no_meeting() -> None:
+    html = page(
+        "<p>Öppet hus på återvinningscentralen lördag 8 juni 2024 kl 10–14.</p>",
+        title="Välkommen på öppet hus på återvinningscentralen",
+    )
+    result = extract(html)
+    assert (result.kind, result.meetings) == ("other", ())
+
+
+def test_listing_page_yields_no_meetings() -> None:
+    cards = "".join(
+        f"<article><h2><a href='/n{i}.html'>Dialogmöte {i}</a></h2><p>Tisdag {i} maj kl 18</p></article>"
+        for i in range(1, 5)
+    )
+    result = extract(page(cards, title="Nyheter"))
+    assert (result.kind, result.meetings) == ("other", ())
+
+
+def test_date_without_any_year_evidence_keeps_month_day() -> None:
+    html = page("<p>Dialogmöte 16 september kl 18.</p>")
+    meeting = extract(html, url="https://www.exempelby.se/dialog.html").meetings[0]
+    assert (meeting.date, meeting.month_day, meeting.year_basis) == (None, "09-16", None)
+
+
+def test_fetch_date_is_the_last_resort_for_the_year() -> None:
+    html = page("<p>Dialogmöte 16 september kl 18.</p>")
+    meeting = extract(html, fetched_at=date(2026, 8, 1)).meetings[0]
+    assert (meeting.date, meeting.year_basis) == (date(2026, 9, 16), "fetched")
+
+
+def test_meeting_id_is_stable_and_has_no_title() -> None:
+    first = meeting_id("https://www.exempelby.se/dialog.html", date(2026, 9, 16), None)
+    assert first == meeting_id("https://WWW.exempelby.se/dialog.html/", date(2026, 9, 16), None)
+    assert "dialog" not in first.removeprefix("m-")
+    assert first != meeting_id("https://www.exempelby.se/dialog.html", date(2026, 9, 17), None)
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        "",
+        "<html>",
+        "\x00\x01\x02\xff" * 1000,
+        "<div>" * 5000 + "Dialogmöte 5 maj 2026" + "</div>" * 5000,
+        "<html><body><h1>Dialog</h1>" + "<p>Dialogmöte 5 maj 2026 kl 18.</p>" * 200_000,
+        b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 100,
+    ],
+    ids=["empty", "truncated", "binary-text", "deeply-nested", "ten-megabytes", "binary-bytes"],
+)
+def test_extractor_never_raises(html: str | bytes) -> None:
+    result = extract(html)
+    assert result.kind in ("meeting", "summary", "invitation", "other")
+
+
+def test_place_value_sentence_with_street_and_owner() -> None:
+    value = "Gruppen träffas i Fontänhuset Helsingborgs lokaler på Norra Strandgatan 8, våning 3."
+    assert parse_place_value(value, VOCAB, "Helsingborg") == (
+        "Fontänhuset",
+        "Norra Strandgatan 8, våning 3, Helsingborg",
+    )
+
+
+def test_place_value_with_postcode_town() -> None:
+    assert parse_place_value("Storgatan 12, 914 81 Nordmaling", VOCAB, None)[1] == "Storgatan 12, Nordmaling"
+
+
+def test_contact_classification() -> None:
+    assert is_functional_mailbox("ifo@nordmaling.se")
+    assert not is_functional_mailbox("david.bergstrom@helsingborg.se")
+    assert is_switchboard("0930-140 00")
+    assert not is_switchboard("070-273 10 11")
+    assert not is_switchboard("042-10 42 62")
+    kinds = [(c.kind, c.functional) for c in find_contacts("Ring 042-10 50 00 eller mejla ifo@x.se")]
+    assert kinds == [("email", True), ("phone", True)]
+
+
+def test_redaction_keeps_mailboxes_and_switchboards() -> None:
+    text = "Kontakt: anna.svensson@kommun.se, 070-123 45 67, ifo@kommun.se, växel 0930-140 00"
+    redacted = redact_personal_contacts(text)
+    assert "anna.svensson" not in redacted and "070-123 45 67" not in redacted
+    assert "ifo@kommun.se" in redacted and "0930-140 00" in redacted
