@@ -151,6 +151,22 @@ def _serve_collect(sources: str, db: Path, out: Path, crons: list[str]) -> int:
     return 0
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from tasks.evaluate import LabelError, evaluate, format_table, load_corpus
+
+    try:
+        labels = load_corpus([Path(d) for d in args.dirs])
+    except LabelError as exc:
+        raise CommandError(str(exc)) from exc
+    scores = evaluate(labels)
+    print(format_table(scores))
+    if args.mistakes and scores.mistakes:
+        print("\nMistakes:")
+        for mistake in scores.mistakes:
+            print(f"  {mistake}")
+    return 0
+
+
 class CommandError(Exception):
     """A user-facing error: printed without a traceback, exit code 2."""
 
@@ -189,6 +205,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--sources", default=str(PRODUCTION_REGISTRY), help="registry used to look up the URL"
     )
     extract.set_defaults(handler=cmd_extract)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="score the extractor against labelled pages and print a table"
+    )
+    evaluate.add_argument("dirs", nargs="+", help="folders of <id>.json labels beside <id>.html pages")
+    evaluate.add_argument("--mistakes", action="store_true", help="list every wrong or missed field")
+    evaluate.set_defaults(handler=cmd_evaluate)
 
     schedule = commands.add_parser("schedule", help="serve the collect flow on the registry's cron schedule")
     schedule.add_argument("--sources", default=str(PRODUCTION_REGISTRY), help="registry YAML file")

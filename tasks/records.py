@@ -88,6 +88,7 @@ class Registration:
 
     channels: tuple[str, ...] = ()
     mailbox: str | None = None
+    deadline: date | None = None
 
 
 @dataclass(frozen=True)

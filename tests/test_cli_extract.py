@@ -62,6 +62,7 @@ def test_seed_001_invitation() -> None:
     assert data["registration"] == {
         "channels": ["e_service", "phone", "sms", "email"],
         "mailbox": "socialtjansten@ovanaker.se",
+        "deadline": None,
     }
     assert data["mentions_cancelled_undated"] is True
     assert sorted(data["topics"]) == ["addiction", "children_young_people", "mental_health"]

@@ -178,3 +178,66 @@ def test_redaction_keeps_mailboxes_and_switchboards() -> None:
     redacted = redact_personal_contacts(text)
     assert "anna.svensson" not in redacted and "070-123 45 67" not in redacted
     assert "ifo@kommun.se" in redacted and "0930-140 00" in redacted
+
+
+def test_jsonld_event_gives_times_place_and_status() -> None:
+    jsonld = (
+        '<script type="application/ld+json">{"@context": "https://schema.org", "@graph": [{"@type": "Event",'
+        '"name": "Dialogmöte om hemtjänsten", "startDate": "2026-03-04T13:00:00+01:00",'
+        '"endDate": "2026-03-04T15:00:00+01:00", "eventStatus": "https://schema.org/EventCancelled",'
+        '"eventAttendanceMode": "https://schema.org/MixedEventAttendanceMode",'
+        '"location": {"@type": "Place", "name": "Stadshuset", "address": {"@type": "PostalAddress",'
+        '"streetAddress": "Storgatan 1", "addressLocality": "Exempelby"}}}]}</script>'
+    )
+    html = page("<p>Välkommen på dialogmöte om hemtjänsten.</p>", head=jsonld)
+    (meeting,) = extract(html).meetings
+    assert (meeting.date, meeting.start, meeting.end) == (date(2026, 3, 4), time(13, 0), time(15, 0))
+    assert (meeting.place, meeting.address) == ("Stadshuset", "Storgatan 1, Exempelby")
+    assert (meeting.status, meeting.attendance, meeting.year_basis) == (
+        "cancelled",
+        "hybrid",
+        "structured_data",
+    )
+
+
+def test_microdata_event_is_read() -> None:
+    body = (
+        '<div itemscope itemtype="https://schema.org/Event"><h2 itemprop="name">Brukarråd</h2>'
+        '<time itemprop="startDate" datetime="2026-05-12T18:00">12 maj kl 18</time>'
+        '<span itemprop="location" itemscope itemtype="https://schema.org/Place">'
+        '<span itemprop="name">Biblioteket</span></span></div>'
+    )
+    (meeting,) = extract(page(body, title="Brukarråd för äldreomsorgen")).meetings
+    assert (meeting.date, meeting.start, meeting.place) == (date(2026, 5, 12), time(18, 0), "Biblioteket")
+
+
+def test_broken_jsonld_is_ignored() -> None:
+    html = page(
+        "<p>Dialogmöte 5 maj 2026 kl 18.</p>", head='<script type="application/ld+json">{"@type": </script>'
+    )
+    assert [m.date for m in extract(html).meetings] == [date(2026, 5, 5)]
+
+
+def test_date_in_heading_takes_time_and_place_from_lines_below() -> None:
+    body = (
+        "<h2>Tisdag 10 mars 2026</h2><p>Kl 18.00–20.00</p><p>Plats: Biblioteket, Storgatan 3</p>"
+        "<h2>Onsdag 8 april 2026</h2><p>Klockan 13–15</p><p>Lokal: Folkets hus</p>"
+    )
+    meetings = extract(page(body)).meetings
+    assert [(m.date, m.start, m.end, m.place) for m in meetings] == [
+        (date(2026, 3, 10), time(18, 0), time(20, 0), "Biblioteket"),
+        (date(2026, 4, 8), time(13, 0), time(15, 0), "Folkets hus"),
+    ]
+    assert meetings[0].address == "Storgatan 3"
+
+
+def test_invitation_with_sign_up_deadline() -> None:
+    body = (
+        "<p>Vi vill träffa dig som har erfarenhet av hemtjänsten för en medborgardialog.</p>"
+        "<h2>Anmäl dig</h2><p>Anmäl dig senast 3 mars via e-tjänsten eller e-post till aldreomsorg@exempelby.se.</p>"
+    )
+    result = extract(page(body, title="Var med i en dialog om hemtjänsten"), fetched_at=date(2026, 2, 1))
+    assert result.kind == "invitation"
+    assert result.registration.deadline == date(2026, 3, 3)
+    assert result.registration.mailbox == "aldreomsorg@exempelby.se"
+    assert set(result.registration.channels) == {"e_service", "email"}

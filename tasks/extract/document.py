@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, PageElement, Tag
 
+from tasks.extract.selectors import select_all, select_first_match
+from tasks.extract.structured import StructuredEvent, read_structured_events
 from tasks.extract.vocabulary import Profile
 
 HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5", "h6")
@@ -63,6 +65,7 @@ class Document:
     time_datetimes: tuple[str, ...] = ()
     page_lines: tuple[str, ...] = ()
     teasers: int = 0
+    events: tuple[StructuredEvent, ...] = ()
 
     @property
     def is_listing(self) -> bool:
@@ -101,14 +104,7 @@ def read_meta(soup: BeautifulSoup) -> dict[str, str]:
 
 
 def _select_first(soup: BeautifulSoup, selectors: tuple[str, ...]) -> list[Tag]:
-    for selector in selectors:
-        try:
-            found = soup.select(selector)
-        except Exception:  # an invalid selector in config must not stop a page
-            continue
-        if found:
-            return found
-    return []
+    return select_first_match(soup, selectors)
 
 
 def read_title(soup: BeautifulSoup, profile: Profile) -> str | None:
@@ -127,12 +123,10 @@ def read_title(soup: BeautifulSoup, profile: Profile) -> str | None:
 
 
 def _drop_unwanted(soup: BeautifulSoup, profile: Profile) -> None:
-    for selector in profile.drop:
-        try:
-            for tag in soup.select(selector):
-                tag.decompose()
-        except Exception:
-            continue
+    """Remove navigation, footers, banners and forms named by the profile."""
+    for tag in select_all(soup, profile.drop):
+        if not tag.decomposed:
+            tag.decompose()
 
 
 SKIPPED_TAGS = ("script", "style", "noscript", "template", "svg")
@@ -249,6 +243,7 @@ def build_document(html: str | bytes, url: str, profile: Profile, fallback: Prof
     soup = parse_html(html)
     meta = read_meta(soup)
     times = _published_times(soup)
+    events = read_structured_events(soup)
     page_lines = _page_lines(soup)
     title = read_title(soup, profile) or read_title(soup, fallback)
     _drop_unwanted(soup, profile)
@@ -264,6 +259,7 @@ def build_document(html: str | bytes, url: str, profile: Profile, fallback: Prof
         time_datetimes=times,
         page_lines=page_lines,
         teasers=teasers,
+        events=events,
     )
 
 

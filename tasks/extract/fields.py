@@ -7,9 +7,10 @@ wrong field is found and fixed in one place.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import date
 
-from tasks.extract.dates import find_dates
+from tasks.extract.dates import DateMention, find_dates
 from tasks.extract.document import Block
 from tasks.extract.vocabulary import Vocabulary
 from tasks.records import Contact, Registration
@@ -184,8 +185,23 @@ def find_contacts(text: str) -> tuple[Contact, ...]:
     return tuple(contacts)
 
 
-def find_registration(blocks: Sequence[Block], vocab: Vocabulary) -> Registration | None:
-    """Sign-up channels named near a sign-up phrase, its mailbox and deadline."""
+def find_deadline(texts: Sequence[str], vocab: Vocabulary) -> DateMention | None:
+    """The date after 'senast' / 'sista anmälningsdag' in the sign-up lines."""
+    for text in texts:
+        for match in vocab.registration_deadline.finditer(text):
+            mentions = find_dates(text[match.end() : match.end() + 40], vocab)
+            if mentions and mentions[0].start == 0:
+                return mentions[0]
+    return None
+
+
+def find_registration(
+    blocks: Sequence[Block], vocab: Vocabulary, resolve: Callable[[DateMention, Block], date | None]
+) -> Registration | None:
+    """Sign-up channels named near a sign-up phrase, its mailbox and deadline.
+
+    `resolve` turns a year-less deadline into a date with the page's year evidence.
+    """
     for index, block in enumerate(blocks):
         if not vocab.registration.search(block.text):
             continue
@@ -198,7 +214,12 @@ def find_registration(blocks: Sequence[Block], vocab: Vocabulary) -> Registratio
         if not channels:
             continue
         mailboxes = [c.value for c in find_contacts("\n".join(window)) if c.kind == "email" and c.functional]
-        return Registration(channels=channels, mailbox=mailboxes[0] if mailboxes else None)
+        deadline = find_deadline(window, vocab)
+        return Registration(
+            channels=channels,
+            mailbox=mailboxes[0] if mailboxes else None,
+            deadline=resolve(deadline, block) if deadline else None,
+        )
     return None
 
 

@@ -27,6 +27,7 @@ from tasks.extract.dates import (
     year_near,
 )
 from tasks.extract.document import Block, Document, build_document
+from tasks.extract.structured import StructuredEvent
 from tasks.extract.fields import (
     find_attendance,
     find_contacts,
@@ -100,10 +101,11 @@ def _extract_document(
         meetings = _next_meetings(blocks, summary, context, vocab)
     elif _is_dialogue_page(title, blocks, vocab):
         meetings = find_meetings(title, blocks, evidence, context, vocab)
+        meetings = merge_structured(meetings, document.events, title, context)
     else:
         meetings = []
     meetings = [replace(m, organiser=organiser, topics=m.topics if m.theme else topics) for m in meetings]
-    registration = find_registration(blocks, vocab)
+    registration = find_registration(blocks, vocab, lambda m, b: _resolve_date(m, b, evidence)[0])
     kind = _page_kind(summary, meetings, registration, title, blocks, vocab)
     mailboxes = [c.value for c in contacts if c.kind == "email" and c.functional]
     return PageExtraction(
@@ -183,11 +185,14 @@ class _Candidate:
     segment: str
     start: time | None
     end: time | None
+    place: str | None = None
+    address: str | None = None
 
 
 def _resolve_date(
     mention: DateMention, block: Block, evidence: YearEvidence
 ) -> tuple[date | None, str | None]:
+    """The full date of a mention and how its year was found ('text', 'heading', ...)."""
     if mention.year is not None:
         return date(mention.year, mention.month, mention.day), "text"
     section_year = next((y for h in reversed(block.headings) if (y := year_in_text(h))), None)
@@ -202,23 +207,53 @@ def _resolve_date(
     return date(year, mention.month, mention.day), basis
 
 
-def _candidates(blocks: Sequence[Block], vocab: Vocabulary) -> list[_Candidate]:
+# How many blocks below a lone date may hold its time and place.
+DETAIL_WINDOW = 4
+
+
+def _details_below(blocks: Sequence[Block], index: int, vocab: Vocabulary) -> list[Block]:
+    """The lines under a lone date ('Tisdag 12 mars' then 'Kl 18-20', 'Plats: ...'), up to the next date."""
+    details: list[Block] = []
+    for block in blocks[index + 1 : index + 1 + DETAIL_WINDOW]:
+        if block.is_heading or (find_dates(block.text, vocab) and not vocab.time_label.match(block.text)):
+            break
+        details.append(block)
+    return details
+
+
+def _is_deadline(text: str, mention: DateMention, vocab: Vocabulary) -> bool:
+    """'Anmäl dig senast 3 mars': a sign-up deadline, not a meeting."""
+    before = text[max(0, mention.start - 40) : mention.start]
+    return any(match.end() == len(before) for match in vocab.registration_deadline.finditer(before))
+
+
+def _candidates(blocks: Sequence[Block], vocab: Vocabulary, town: str | None) -> list[_Candidate]:
     found: list[_Candidate] = []
     for index, block in enumerate(blocks):
         if vocab.past_decision.search(block.text):
             continue
         mentions = find_dates(block.text, vocab)
         for position, mention in enumerate(mentions):
+            if _is_deadline(block.text, mention, vocab):
+                continue
             next_start = mentions[position + 1].start if position + 1 < len(mentions) else None
             clock = time_after(block.text, mention, next_start, vocab)
-            if clock is None and len(mentions) == 1 and index + 1 < len(blocks):
-                following = blocks[index + 1].text
-                if vocab.time_label.match(following) and not find_dates(following, vocab):
-                    clock = find_time_range(following, vocab)
+            place = address = None
+            if len(mentions) == 1:
+                details = _details_below(blocks, index, vocab)
+                if clock is None:
+                    clock = next((c for b in details if (c := find_time_range(b.text, vocab))), None)
+                place, address = find_labelled_place(details, vocab, town)
             segment = block.text[mention.end : next_start]
             found.append(
                 _Candidate(
-                    mention, block, segment, clock.start if clock else None, clock.end if clock else None
+                    mention,
+                    block,
+                    segment,
+                    clock.start if clock else None,
+                    clock.end if clock else None,
+                    place,
+                    address,
                 )
             )
     return found
@@ -264,7 +299,7 @@ def find_meetings(
     page_cancelled = find_status(title, vocab)
 
     merged: dict[str, Meeting] = {}
-    for candidate in _candidates(blocks, vocab):
+    for candidate in _candidates(blocks, vocab, context.municipality):
         day, basis = _resolve_date(candidate.mention, candidate.block, evidence)
         month_day = f"{candidate.mention.month:02d}-{candidate.mention.day:02d}"
         theme, speakers = _theme_and_speakers(candidate, vocab)
@@ -279,8 +314,8 @@ def find_meetings(
             year_basis=basis,
             start=candidate.start or shared_start,
             end=candidate.end or (shared_end if candidate.start is None else None),
-            place=place,
-            address=address,
+            place=candidate.place or place,
+            address=candidate.address or (address if not candidate.place else None),
             attendance=attendance,
             status=status,
             topics=find_topics(theme, vocab) if theme else (),
@@ -292,11 +327,36 @@ def find_meetings(
     return list(merged.values())
 
 
+def merge_structured(
+    meetings: list[Meeting], events: Sequence[StructuredEvent], title: str, context: PageContext
+) -> list[Meeting]:
+    """Meetings the page declares as schema.org Events win on date, time, place and status."""
+    by_id = {m.id: m for m in meetings}
+    for event in events:
+        identifier = meeting_id(context.url, event.day, None)
+        from_text = by_id.get(identifier)
+        declared = Meeting(
+            id=identifier,
+            title=event.name or title,
+            date=event.day,
+            month_day=None,
+            year_basis="structured_data",
+            start=event.start,
+            end=event.end,
+            place=event.place,
+            address=event.address,
+            attendance=event.attendance,
+            status=event.status or "scheduled",
+        )
+        by_id[identifier] = _merge(declared, from_text) if from_text else declared
+    return sorted(by_id.values(), key=lambda m: (m.date or date.max, m.start or time.min))
+
+
 def _merge(first: Meeting, second: Meeting) -> Meeting:
     """Fill what the first mention of a day left empty from a later mention."""
     updates = {
         name: getattr(second, name)
-        for name in ("start", "end", "theme", "speakers", "place", "address")
+        for name in ("start", "end", "theme", "speakers", "place", "address", "attendance")
         if getattr(first, name) is None and getattr(second, name) is not None
     }
     if first.status == "scheduled" and second.status != "scheduled":

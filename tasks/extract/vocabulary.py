@@ -57,6 +57,7 @@ class Vocabulary:
     dialogue: re.Pattern[str]
     registration: re.Pattern[str]
     registration_channels: dict[str, re.Pattern[str]]
+    registration_deadline: re.Pattern[str]
     summary_title: re.Pattern[str]
     summary_start: str
     summary_end: str
@@ -155,6 +156,9 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         not_status=_word_regex(status["not_status"]),
         dialogue=_word_regex(req("dialogue_words")),
         registration=_word_regex(req("registration_words")),
+        registration_deadline=re.compile(
+            rf"(?<!\w)(?:{_alternation(req('registration_deadline_words'))})\s+", re.IGNORECASE
+        ),
         registration_channels={
             name: _word_regex(words) for name, words in req("registration_channels").items()
         },

@@ -1,0 +1,55 @@
+"""Extraction speed: pages per second on one core over the labelled corpus pages.
+
+Run: .venv/bin/python benchmarks/bench_extract.py [--rounds 5] [--min-kb 40]
+Not part of the test suite: it measures, it does not assert.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tasks.evaluate import load_corpus  # noqa: E402
+from tasks.extract.document import decode_html  # noqa: E402
+from tasks.extract.page import extract_page  # noqa: E402
+from tasks.records import PageContext  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--min-kb", type=float, default=40.0, help="only pages at least this large")
+    parser.add_argument("corpus", nargs="*", default=[str(ROOT / "tests" / "corpus")])
+    args = parser.parse_args()
+
+    pages = []
+    for label in load_corpus([Path(c) for c in args.corpus]):
+        body = label.html_path.read_bytes()
+        if len(body) >= args.min_kb * 1024:
+            context = PageContext(url=label.url, fetched_at=label.fetched_at, profile=label.profile)
+            pages.append((decode_html(body), context, len(body)))
+    if not pages:
+        sys.exit(f"no pages of at least {args.min_kb} KB in {args.corpus}")
+    rates = []
+    for _ in range(args.rounds):
+        started = time.perf_counter()
+        for html, context, _size in pages:
+            extract_page(html, context)
+        rates.append(len(pages) / (time.perf_counter() - started))
+    sizes = [size for _, _, size in pages]
+    print(
+        f"pages: {len(pages)}, size {min(sizes) / 1024:.0f}-{max(sizes) / 1024:.0f} KB (mean {statistics.mean(sizes) / 1024:.0f} KB)"
+    )
+    print(
+        f"extraction: {statistics.median(rates):.1f} pages/s on one core (median of {args.rounds} rounds; best {max(rates):.1f})"
+    )
+
+
+if __name__ == "__main__":
+    main()
