@@ -27,7 +27,6 @@ from tasks.extract.dates import (
     year_near,
 )
 from tasks.extract.document import Block, Document, build_document
-from tasks.extract.structured import StructuredEvent
 from tasks.extract.fields import (
     find_attendance,
     find_contacts,
@@ -40,6 +39,7 @@ from tasks.extract.fields import (
     find_topics,
     mentions_cancellation,
 )
+from tasks.extract.structured import StructuredEvent
 from tasks.extract.vocabulary import Profile, Vocabulary, default_profiles, default_vocabulary
 from tasks.records import AgendaItem, Meeting, PageContext, PageExtraction, Summary
 
