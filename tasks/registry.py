@@ -7,15 +7,17 @@ allow_private_network. Extra keys listed in OPTIONAL_KEYS tune one source.
 
 from __future__ import annotations
 
+import csv
 import re
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
 
-from tasks.extract.vocabulary import ConfigError, default_profiles
+from tasks.extract.vocabulary import CONFIG_DIR, ConfigError, default_profiles
 
 REQUIRED_KEYS = ("id", "municipality", "municipality_code", "start_urls")
 OPTIONAL_KEYS = (
@@ -32,6 +34,16 @@ DEFAULT_MIN_DELAY_SECONDS = 1.0
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SCB_CODE = re.compile(r"^\d{4}$")
 _CRON = re.compile(r"^(\S+\s+){4}\S+$")
+
+
+MUNICIPALITIES_FILE = CONFIG_DIR / "municipalities.csv"
+
+
+@cache
+def scb_municipalities() -> dict[str, str]:
+    """The 290 municipality codes (SCB kommunkod) and names, from config/municipalities.csv."""
+    with MUNICIPALITIES_FILE.open(encoding="utf-8", newline="") as handle:
+        return {row["municipality_code"]: row["municipality"] for row in csv.DictReader(handle)}
 
 
 class RegistryError(ConfigError):
@@ -124,6 +136,11 @@ def parse_source(raw: Any, path: str, index: int) -> Source:
     code = raw["municipality_code"]
     if not isinstance(code, str) or not _SCB_CODE.match(code):
         raise _fail(path, entry, f"municipality_code {code!r} is not a 4-digit SCB code in quotes")
+    known = scb_municipalities()
+    if code not in known:
+        raise _fail(path, entry, f"municipality_code '{code}' is not one of the 290 SCB codes")
+    if known[code] != raw["municipality"]:
+        raise _fail(path, entry, f"municipality_code '{code}' is {known[code]}, not {raw['municipality']!r}")
     profile = str(raw.get("profile", "generic"))
     if profile not in default_profiles():
         raise _fail(path, entry, f"profile '{profile}' is not one of {sorted(default_profiles())}")

@@ -54,6 +54,8 @@ def test_defaults() -> None:
             "entry 'nordmaling-socialtjansten': municipality_code '24O1' is not a 4-digit",
         ),
         ({"municipality_code": 2401}, "municipality_code 2401 is not a 4-digit SCB code in quotes"),
+        ({"municipality_code": "2499"}, "municipality_code '2499' is not one of the 290 SCB codes"),
+        ({"municipality_code": "2480"}, "municipality_code '2480' is Umeå, not 'Nordmaling'"),
         ({"start_urls": ["ftp://x.se/"]}, "start_urls: 'ftp://x.se/' is not an absolute http(s) URL"),
         ({"start_urls": []}, "start_urls must be a non-empty list"),
         ({"profile": "joomla"}, "profile 'joomla' is not one of"),
@@ -70,6 +72,19 @@ def test_invalid_entries_name_the_entry_and_field(change: dict, message: str) ->
         parse_registry(registry_with(**change), "sources.yaml")
     assert message in str(caught.value)
     assert str(caught.value).startswith("sources.yaml: ")
+
+
+def test_reference_list_has_all_290_municipalities() -> None:
+    from tasks.registry import scb_municipalities
+
+    codes = scb_municipalities()
+    assert len(codes) == 290
+    assert (codes["2401"], codes["2121"], codes["0581"], codes["1283"]) == (
+        "Nordmaling",
+        "Ovanåker",
+        "Norrköping",
+        "Helsingborg",
+    )
 
 
 def test_duplicate_ids_are_refused() -> None:
