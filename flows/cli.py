@@ -160,6 +160,11 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from exc
     scores = evaluate(labels)
     print(format_table(scores))
+    if args.by_profile:
+        for profile in sorted({label.profile or "generic" for label in labels}):
+            group = [label for label in labels if (label.profile or "generic") == profile]
+            part = evaluate(group)
+            print(f"\n{profile}: {part.pages} pages, kind {part.kind.ratio:.3f}, meeting F1 {part.f1:.3f}")
     if args.mistakes and scores.mistakes:
         print("\nMistakes:")
         for mistake in scores.mistakes:
@@ -211,6 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument("dirs", nargs="+", help="folders of <id>.json labels beside <id>.html pages")
     evaluate.add_argument("--mistakes", action="store_true", help="list every wrong or missed field")
+    evaluate.add_argument(
+        "--by-profile", action="store_true", help="also score each CMS profile's pages alone"
+    )
     evaluate.set_defaults(handler=cmd_evaluate)
 
     schedule = commands.add_parser("schedule", help="serve the collect flow on the registry's cron schedule")
