@@ -241,3 +241,44 @@ def test_invitation_with_sign_up_deadline() -> None:
     assert result.registration.deadline == date(2026, 3, 3)
     assert result.registration.mailbox == "aldreomsorg@exempelby.se"
     assert set(result.registration.channels) == {"e_service", "email"}
+
+
+def test_moved_meeting_keeps_old_date_postponed_and_new_date_scheduled() -> None:
+    html = page("<p>Dialogmötet den 5 maj 2026 flyttas till tisdag 12 maj 2026 kl 18.</p>")
+    assert [(m.date, m.status) for m in extract(html).meetings] == [
+        (date(2026, 5, 5), "postponed"),
+        (date(2026, 5, 12), "scheduled"),
+    ]
+
+
+def test_time_after_a_list_of_dates_holds_for_all() -> None:
+    html = page("<h2>Mötesdatum 2026</h2><p>Rådet träffas 5/2, 9/4, 3/9 och 5/11 kl. 15-17.</p>")
+    meetings = extract(html).meetings
+    assert [m.date.month for m in meetings] == [2, 4, 9, 11]
+    assert {(m.start, m.end) for m in meetings} == {(time(15, 0), time(17, 0))}
+
+
+def test_online_place_label_means_online_without_a_place() -> None:
+    html = page("<p>Dialogmöte 9 februari 2026 kl 18.</p><p>Plats: Digitalt via Teams</p>")
+    meeting = extract(html).meetings[0]
+    assert (meeting.place, meeting.attendance) == (None, "online")
+
+
+def test_cancellation_on_its_own_line_cancels_the_single_meeting() -> None:
+    html = page("<p>Dialogmöte torsdag 12 mars 2026 kl 18 i Stadshuset.</p><p>OBS! Mötet är inställt.</p>")
+    assert extract(html).meetings[0].status == "cancelled"
+
+
+def test_summary_with_date_in_text_and_confidential_count_without_the_word_arenden() -> None:
+    body = (
+        "<p>Socialnämnden sammanträdde den 14 mars 2025.</p><h2>Beslut om riktlinjer för hemtjänst</h2>"
+        "<p>Nämnden behandlade 22 ärenden, 9 omfattades av sekretess.</p>"
+        "<p>Sammanträdet började klockan 17:00 och avslutades 19.45.</p>"
+    )
+    result = extract(page(body, title="Det här beslutade socialnämnden"))
+    summary = result.summary
+    assert result.kind == "summary"
+    assert (summary.body, summary.date) == ("Socialnämnden", date(2025, 3, 14))
+    assert (summary.item_count, summary.confidential_item_count) == (22, 9)
+    assert (summary.start, summary.end) == (time(17, 0), time(19, 45))
+    assert [i.title for i in summary.items] == ["Beslut om riktlinjer för hemtjänst"]

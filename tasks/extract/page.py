@@ -187,6 +187,7 @@ class _Candidate:
     end: time | None
     place: str | None = None
     address: str | None = None
+    status: str = "scheduled"
 
 
 def _resolve_date(
@@ -227,25 +228,43 @@ def _is_deadline(text: str, mention: DateMention, vocab: Vocabulary) -> bool:
     return any(match.end() == len(before) for match in vocab.registration_deadline.finditer(before))
 
 
+def _mention_status(text: str, mentions: Sequence[DateMention], position: int, vocab: Vocabulary) -> str:
+    """Status of one date in a line: its own words, not a neighbour's.
+
+    'Mötet 5 maj flyttas till 12 maj': 5 maj is postponed, 12 maj is the new
+    (scheduled) date. A line with one date takes the whole line's words.
+    """
+    mention = mentions[position]
+    before = text[mentions[position - 1].end if position else 0 : mention.start]
+    if position and vocab.new_date.search(before):
+        return "scheduled"
+    if len(mentions) == 1:
+        return find_status(text, vocab)
+    after = text[mention.end : mentions[position + 1].start if position + 1 < len(mentions) else len(text)]
+    return find_status(after, vocab)
+
+
 def _candidates(blocks: Sequence[Block], vocab: Vocabulary, town: str | None) -> list[_Candidate]:
     found: list[_Candidate] = []
     for index, block in enumerate(blocks):
         if vocab.past_decision.search(block.text):
             continue
-        mentions = find_dates(block.text, vocab)
+        mentions = [m for m in find_dates(block.text, vocab) if not _is_deadline(block.text, m, vocab)]
+        in_block: list[_Candidate] = []
         for position, mention in enumerate(mentions):
-            if _is_deadline(block.text, mention, vocab):
-                continue
             next_start = mentions[position + 1].start if position + 1 < len(mentions) else None
             clock = time_after(block.text, mention, next_start, vocab)
             place = address = None
+            status = _mention_status(block.text, mentions, position, vocab)
             if len(mentions) == 1:
                 details = _details_below(blocks, index, vocab)
                 if clock is None:
                     clock = next((c for b in details if (c := find_time_range(b.text, vocab))), None)
                 place, address = find_labelled_place(details, vocab, town)
+                if status == "scheduled":
+                    status = find_status(" ".join(b.text for b in details), vocab)
             segment = block.text[mention.end : next_start]
-            found.append(
+            in_block.append(
                 _Candidate(
                     mention,
                     block,
@@ -254,9 +273,29 @@ def _candidates(blocks: Sequence[Block], vocab: Vocabulary, town: str | None) ->
                     clock.end if clock else None,
                     place,
                     address,
+                    status,
                 )
             )
+        found.extend(_share_list_time(in_block))
     return found
+
+
+def _share_list_time(candidates: list[_Candidate]) -> list[_Candidate]:
+    """'5/2, 9/4 och 3/9 kl. 15-17': a time after the last date of a list holds for all of them."""
+    if len(candidates) < 2 or candidates[-1].start is None or any(c.start for c in candidates[:-1]):
+        return candidates
+    last = candidates[-1]
+    return [replace(c, start=last.start, end=last.end) for c in candidates]
+
+
+def _page_wide_status(blocks: Sequence[Block], vocab: Vocabulary) -> str:
+    """'Mötet är inställt.' in a line of its own, for a page with a single meeting."""
+    for block in blocks:
+        if not find_dates(block.text, vocab):
+            status = find_status(block.text, vocab)
+            if status != "scheduled":
+                return status
+    return "scheduled"
 
 
 def _shared_time(blocks: Sequence[Block], vocab: Vocabulary) -> tuple[time | None, time | None]:
@@ -298,14 +337,22 @@ def find_meetings(
     shared_start, shared_end = _shared_time(blocks, vocab)
     page_cancelled = find_status(title, vocab)
 
+    if place and not address and vocab.online.search(place):
+        place = None  # 'Plats: via Teams' names a link, not a room
+        attendance = "online"
+    candidates = _candidates(blocks, vocab, context.municipality)
+    single_day = len({(c.mention.month, c.mention.day) for c in candidates}) == 1
+    page_wide_status = _page_wide_status(blocks, vocab) if single_day else "scheduled"
     merged: dict[str, Meeting] = {}
-    for candidate in _candidates(blocks, vocab, context.municipality):
+    for candidate in candidates:
         day, basis = _resolve_date(candidate.mention, candidate.block, evidence)
         month_day = f"{candidate.mention.month:02d}-{candidate.mention.day:02d}"
         theme, speakers = _theme_and_speakers(candidate, vocab)
-        status = find_status(candidate.block.text, vocab)
+        status = candidate.status
         if status == "scheduled":
             status = page_cancelled
+        if status == "scheduled":
+            status = page_wide_status
         meeting = Meeting(
             id=meeting_id(context.url, day, month_day),
             title=title,
@@ -314,7 +361,7 @@ def find_meetings(
             year_basis=basis,
             start=candidate.start or shared_start,
             end=candidate.end or (shared_end if candidate.start is None else None),
-            place=candidate.place or place,
+            place=candidate.place if candidate.place and not vocab.online.search(candidate.place) else place,
             address=candidate.address or (address if not candidate.place else None),
             attendance=attendance,
             status=status,
@@ -364,6 +411,10 @@ def _merge(first: Meeting, second: Meeting) -> Meeting:
     return replace(first, **updates)
 
 
+# Where a summary names its body and date when the title does not.
+SUMMARY_OPENING_BLOCKS = 3
+
+
 def _clock_after(pattern: str, text: str) -> time | None:
     match = re.search(
         rf"(?:{pattern})\s+(?:klockan\s+|kl\.?\s*)?(?P<h>\d{{1,2}})[.:](?P<m>\d{{2}})", text, re.IGNORECASE
@@ -391,12 +442,13 @@ def extract_summary(
 ) -> Summary:
     """Body, date, times, counts and items of a meeting summary ('... i korthet')."""
     text = "\n".join(b.text for b in blocks)
-    body_match = vocab.body.search(title)
+    opening = [Block("h1", title), *blocks[:SUMMARY_OPENING_BLOCKS]]
+    body_match = next((m for b in opening if (m := vocab.body.search(b.text))), None)
     held: date | None = None
     basis: str | None = None
-    mentions = find_dates(title, vocab)
-    if mentions:
-        held, basis = _resolve_date(mentions[0], Block("h1", title), evidence)
+    dated = next(((b, found[0]) for b in opening if (found := find_dates(b.text, vocab))), None)
+    if dated:
+        held, basis = _resolve_date(dated[1], dated[0], evidence)
     count = vocab.summary_item_count.search(text)
     confidential = vocab.summary_confidential.search(text)
     next_date = None

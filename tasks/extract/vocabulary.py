@@ -53,6 +53,7 @@ class Vocabulary:
     past_decision: re.Pattern[str]
     cancelled: re.Pattern[str]
     postponed: re.Pattern[str]
+    new_date: re.Pattern[str]
     not_status: re.Pattern[str]
     dialogue: re.Pattern[str]
     registration: re.Pattern[str]
@@ -153,6 +154,7 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         past_decision=_word_regex(req("past_decision_patterns")),
         cancelled=_word_regex(status["cancelled"]),
         postponed=_word_regex(status["postponed"]),
+        new_date=re.compile(rf"(?<!\w)(?:{_alternation(status['new_date'])})\s*(?:den\s+)?$", re.IGNORECASE),
         not_status=_word_regex(status["not_status"]),
         dialogue=_word_regex(req("dialogue_words")),
         registration=_word_regex(req("registration_words")),
