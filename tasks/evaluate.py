@@ -91,7 +91,9 @@ def _key(meeting: dict[str, Any]) -> str | None:
 
 
 def _normalise_place(value: Any) -> str:
-    return " ".join(str(value or "").casefold().replace(",", " ").split())
+    """Case and separators ignored: 'Rummet Vänern, Stadshuset' equals 'Rummet Vänern i Stadshuset'."""
+    words = str(value or "").casefold().replace(",", " ").split()
+    return " ".join(w for w in words if w != "i")
 
 
 def field_matches(name: str, expected: Any, found: Any) -> bool:

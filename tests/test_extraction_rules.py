@@ -282,3 +282,91 @@ def test_summary_with_date_in_text_and_confidential_count_without_the_word_arend
     assert (summary.item_count, summary.confidential_item_count) == (22, 9)
     assert (summary.start, summary.end) == (time(17, 0), time(19, 45))
     assert [i.title for i in summary.items] == ["Beslut om riktlinjer för hemtjänst"]
+
+
+def test_table_rows_read_with_their_header() -> None:
+    body = (
+        "<h2>Möten 2025</h2><table><tr><th>Datum</th><th>Tid</th><th>Plats</th><th>Anmärkning</th></tr>"
+        "<tr><td>14/2</td><td>13.00–15.00</td><td>Lövsalen</td><td></td></tr>"
+        "<tr><td>12/6</td><td>13.00–15.00</td><td>Aulan</td><td>Inställt</td></tr></table>"
+        "<p>Mötet i juni ställs in på grund av budgetarbetet.</p>"
+    )
+    meetings = extract(page(body, title="Kommunala pensionärsrådet")).meetings
+    assert [(m.date, m.start, m.place, m.status) for m in meetings] == [
+        (date(2025, 2, 14), time(13, 0), "Lövsalen", "scheduled"),
+        (date(2025, 6, 12), time(13, 0), "Aulan", "cancelled"),
+    ]
+
+
+def test_place_from_a_sentence_about_where_meetings_are_held() -> None:
+    body = (
+        "<p>Rådet sammanträder 19/2 och 16/4 2025.</p>"
+        "<p>Mötena hålls kl. 13.00-15.30 i Stadshuset, sammanträdesrum Fyris, Stationsgatan 12, 753 75 Uppsala.</p>"
+    )
+    meetings = extract(page(body, title="Kommunala pensionärsrådet")).meetings
+    assert {(m.place, m.address, m.start) for m in meetings} == {
+        ("Stadshuset, sammanträdesrum Fyris", "Stationsgatan 12, Uppsala", time(13, 0))
+    }
+
+
+def test_room_on_venue_reads_venue_first() -> None:
+    html = page(
+        "<p>Dialogmöte 22 maj 2024 kl 18.</p><p>Vi träffas i lilla salen på Folkets hus, Storgatan 5, Ljusdal.</p>"
+    )
+    meeting = extract(html).meetings[0]
+    assert (meeting.place, meeting.address) == ("Folkets hus, lilla salen", "Storgatan 5, Ljusdal")
+
+
+def test_moved_date_keeps_same_time() -> None:
+    html = page(
+        "<ul><li>måndagen den 13 april 2026 klockan 8.30-10 – mötet flyttas till onsdagen den 15 april, samma tid</li></ul>"
+    )
+    meetings = extract(html).meetings
+    assert [(m.date, m.start, m.end, m.status) for m in meetings] == [
+        (date(2026, 4, 13), time(8, 30), time(10, 0), "postponed"),
+        (date(2026, 4, 15), time(8, 30), time(10, 0), "scheduled"),
+    ]
+
+
+def test_weekday_of_one_mention_fixes_the_year_of_the_others() -> None:
+    body = "<p>Artikeln publicerades 3 maj 2023</p><p>Tisdag 28 maj kl 17.30 - 20.00</p><p>När? 28 maj, 17.30–20.00.</p>"
+    meetings = extract(page(body), url="https://www.exempelby.se/nyheter/2023/dialog.html").meetings
+    assert [(m.date, m.year_basis) for m in meetings] == [(date(2024, 5, 28), "weekday")]
+
+
+def test_update_stamp_is_not_a_meeting_but_its_news_counts() -> None:
+    body = "<p>Uppdatering 27 maj: Mötet är inställt på grund av sjukdom.</p><p>Brukarrådet träffas 28.5.2024 kl. 17.30-20.</p>"
+    meetings = extract(page(body, title="Brukarrådet träffas")).meetings
+    assert [(m.date, m.status) for m in meetings] == [(date(2024, 5, 28), "cancelled")]
+
+
+def test_negated_web_streaming_is_not_online() -> None:
+    html = page(
+        "<p>Dialogmöte 14 november 2024 kl 18–20.</p><p>Plats: Rådhuset</p><p>Dialogen webbsänds inte.</p>"
+    )
+    assert extract(html).meetings[0].attendance == "in_person"
+
+
+def test_dialogue_named_only_in_the_lead_is_still_a_dialogue_page() -> None:
+    body = (
+        "<p>Socialnämnden vill föra en medborgardialog om äldreomsorgen.</p>"
+        "<h2>Så anmäler du dig</h2><p>Anmäl intresse via e-tjänsten eller e-post till socialtjansten@exempelby.se.</p>"
+    )
+    assert extract(page(body, title="Var med och forma framtidens äldreomsorg")).kind == "invitation"
+
+
+def test_generic_page_without_semantic_markup_reads_its_densest_text() -> None:
+    menu = (
+        "<div class='menu'><ul>"
+        + "".join(f"<li><a href='/{i}'>Våld i nära relationer {i}</a></li>" for i in range(40))
+        + "</ul></div>"
+    )
+    article = (
+        "<div class='page'><h1>Dialogmöte om hemtjänsten</h1>"
+        "<p>Välkommen på dialogmöte om hemtjänsten torsdag 7 mars 2024 kl 14.00–16.30 i Folkets hus.</p>"
+        "<p>Vi vill höra vad som fungerar bra och vad som kan bli bättre när det gäller hemtjänsten.</p></div>"
+    )
+    html = f"<html><head><title>Dialog</title></head><body>{menu}{article}</body></html>"
+    result = extract(html)
+    assert [m.date for m in result.meetings] == [date(2024, 3, 7)]
+    assert "violence_close_relationships" not in result.topics

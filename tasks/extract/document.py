@@ -25,8 +25,7 @@ BLOCK_TAGS = (
     "li",
     "dt",
     "dd",
-    "td",
-    "th",
+    "tr",
     "blockquote",
     "figcaption",
     "pre",
@@ -37,6 +36,8 @@ BLOCK_TAGS = (
 _SPACES = re.compile(r"\s+")
 # A page with this many linked teasers is a listing, not an article.
 LISTING_MIN_TEASERS = 3
+# Shorter paragraphs (captions, buttons) say nothing about where the article is.
+PARAGRAPH_MIN_CHARS = 40
 # Lines longer than this are prose, not a 'Publicerad 9 maj 2024' stamp.
 PAGE_LINE_MAX_CHARS = 120
 
@@ -129,6 +130,8 @@ def _drop_unwanted(soup: BeautifulSoup, profile: Profile) -> None:
             tag.decompose()
 
 
+# Marks where a table cell starts inside a row's collected text.
+CELL_MARK = "\x1f"
 SKIPPED_TAGS = ("script", "style", "noscript", "template", "svg")
 
 
@@ -142,6 +145,22 @@ class _Walker:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.headings: list[tuple[int, str]] = []
+        self.table_header: list[str] = []
+
+    def _emit_row(self, row: Tag, parts: list[str]) -> None:
+        """A table row as one line; under a header row each cell reads 'Header: value'."""
+        cells = [normalize_space(c) for c in "".join(parts).split(CELL_MARK)[1:]]
+        parts.clear()
+        if not any(cells):
+            return
+        if row.find("td", recursive=False) is None:
+            self.table_header = cells
+            self.blocks.append(Block("tr", " | ".join(cells), tuple(t for _, t in self.headings)))
+            return
+        if len(self.table_header) == len(cells):
+            cells = [f"{h}: {c}" if h and c else c for h, c in zip(self.table_header, cells, strict=True)]
+        context = tuple(t for _, t in self.headings)
+        self.blocks.append(Block("tr", " | ".join(c for c in cells if c), context))
 
     def _emit(self, tag_name: str, parts: list[str]) -> None:
         lines = [line for line in (normalize_space(x) for x in "".join(parts).split("\n")) if line]
@@ -166,7 +185,13 @@ class _Walker:
             child = next(children, None)
             if child is None:
                 frames.pop()
-                if tag.name in BLOCK_TAGS or not frames:
+                if tag.name == "tr":
+                    self._emit_row(tag, parts)
+                elif tag.name == "table":
+                    self.table_header = []
+                    if frames:
+                        frames[-1][2].extend(parts)
+                elif tag.name in BLOCK_TAGS or not frames:
                     self._emit(tag.name if tag.name in BLOCK_TAGS else "div", parts)
                 else:
                     frames[-1][2].extend(parts)
@@ -177,6 +202,8 @@ class _Walker:
                 if child.name == "br":
                     parts.append("\n")
                     continue
+                if child.name in ("td", "th"):
+                    parts.append(CELL_MARK)
                 if child.name in BLOCK_TAGS:
                     self._flush_enclosing_block(frames)
                 frames.append((child, iter(child.contents), []))
@@ -203,11 +230,40 @@ def blocks_from(roots: list[Tag]) -> list[Block]:
     return walker.blocks
 
 
+def densest_container(root: Tag) -> Tag:
+    """The element holding most paragraph text: the article of a page without semantic markup.
+
+    Each <p> gives its text length to its parent and half to its grandparent,
+    so menus (links in list items) lose to the container of the prose.
+    """
+    scores: dict[int, float] = {}
+    elements: dict[int, Tag] = {}
+    for paragraph in root.find_all("p"):
+        length = len(normalize_space(paragraph.get_text(" ")))
+        if length < PARAGRAPH_MIN_CHARS:
+            continue
+        for share, ancestor in zip(
+            (1.0, 0.5), (paragraph.parent, getattr(paragraph.parent, "parent", None)), strict=True
+        ):
+            if isinstance(ancestor, Tag):
+                scores[id(ancestor)] = scores.get(id(ancestor), 0.0) + share * length
+                elements[id(ancestor)] = ancestor
+    if not scores:
+        return root
+    return elements[max(scores, key=scores.__getitem__)]
+
+
 def content_roots(soup: BeautifulSoup, profile: Profile, fallback: Profile) -> list[Tag]:
-    """The main-text elements: the profile's first matching selector, else the fallback's."""
+    """The main-text elements: the profile's first matching selector, else the fallback's.
+
+    When nothing more specific than <body> matches, the densest text container is used.
+    """
     roots = _select_first(soup, profile.content) or _select_first(soup, fallback.content)
     outermost = [r for r in roots if not any(p in roots for p in r.parents)]
-    return outermost or ([soup.body] if soup.body else [])
+    if not outermost or [r.name for r in outermost] == ["body"]:
+        body = soup.body or soup
+        return [densest_container(body)]
+    return outermost
 
 
 def count_teasers(soup: BeautifulSoup) -> int:

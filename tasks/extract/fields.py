@@ -20,6 +20,8 @@ _PHONE = re.compile(r"(?<![\d-])(0\d{1,3})[-–\s]?(\d{2,3}(?:[\s-]?\d{2}){1,3})
 _CAPITALISED_RUN = re.compile(r"(?<!\w)(?:i|på)\s+((?:[A-ZÅÄÖ][\wåäöéü-]+)(?:\s+[A-ZÅÄÖ][\wåäöéü-]+)*)")
 # A place value longer than this many words is a sentence to search, not a name.
 MAX_PLACE_WORDS = 5
+# A venue written before a street address may be longer ('Sammanträdesrum Tallen, plan 2, i kommunhuset').
+MAX_VENUE_WORDS = 8
 # How many blocks after a sign-up phrase may still list sign-up channels.
 REGISTRATION_WINDOW = 8
 
@@ -38,7 +40,7 @@ def find_street_address(
     parts = [match.group("street").strip()]
     if match.group("floor"):
         parts.append(match.group("floor"))
-    found_town = match.group("town") or town
+    found_town = match.group("town") or match.group("bare_town") or town
     if found_town:
         parts.append(found_town)
     return ", ".join(parts), match.span()
@@ -73,10 +75,47 @@ def parse_place_value(value: str, vocab: Vocabulary, town: str | None) -> tuple[
         return value, None
     venue = _venue_from_sentence(value, vocab, span)
     if venue is None and span is not None and span[0] > 0:
-        venue = (
-            _strip_punctuation(value[: span[0]]) if len(value[: span[0]].split()) <= MAX_PLACE_WORDS else None
-        )
-    return venue, address
+        before = _strip_punctuation(value[: span[0]])
+        venue = before if len(before.split()) <= MAX_VENUE_WORDS else None
+    return (room_first_to_venue_first(venue, vocab) if venue else None), address
+
+
+def room_first_to_venue_first(place: str, vocab: Vocabulary) -> str:
+    """'samlingssalen på Strandgården' -> 'Strandgården, samlingssalen': venue first, as labels read."""
+    match = re.match(r"^(?P<room>.+?)\s+på\s+(?P<venue>[A-ZÅÄÖ].*)$", place)
+    if match and vocab.room.match(match.group("room")):
+        return f"{match.group('venue')}, {match.group('room')}"
+    return place
+
+
+def find_venue_sentence(text: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
+    """'Mötena hålls kl. 13.00 i Stadshuset, sammanträdesrum Fyris, Stationsgatan 12': place and address."""
+    for match in vocab.venue_sentence.finditer(text):
+        phrase = match.group("phrase").strip()
+        if not vocab.venue_start.match(phrase) or vocab.online.search(phrase):
+            continue
+        address, span = find_street_address(phrase, vocab, town)
+        if span is not None:
+            before = _strip_punctuation(phrase[: span[0]])
+            venue = before if 0 < len(before.split()) <= MAX_VENUE_WORDS else None
+        else:
+            venue = _strip_punctuation(phrase) if len(phrase.split()) <= MAX_PLACE_WORDS else None
+        if venue or address:
+            return (room_first_to_venue_first(venue, vocab) if venue else None), address
+    return None, None
+
+
+def find_inline_labelled_place(
+    text: str, vocab: Vocabulary, town: str | None
+) -> tuple[str | None, str | None]:
+    """'Plats: Lövsalen' inside a line: a table cell or 'samma tid och plats: Medborgarhuset i Ed'."""
+    for cell in text.split(" | "):
+        match = vocab.place_label_inline.search(cell)
+        if match:
+            value = re.split(r"\.\s|\.$", cell[match.end() :], maxsplit=1)[0]
+            if value.strip():
+                return parse_place_value(value, vocab, town)
+    return None, None
 
 
 def find_labelled_place(
@@ -118,7 +157,7 @@ def find_room(text: str, vocab: Vocabulary) -> str | None:
 
 def find_attendance(has_place: bool, text: str, vocab: Vocabulary) -> str | None:
     """in_person, online or hybrid from a physical place and online words."""
-    online = vocab.online.search(text) is not None
+    online = any(not vocab.negation_after.match(text[match.end() :]) for match in vocab.online.finditer(text))
     if has_place and online:
         return "hybrid"
     if online:

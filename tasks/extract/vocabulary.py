@@ -56,6 +56,12 @@ class Vocabulary:
     new_date: re.Pattern[str]
     not_status: re.Pattern[str]
     dialogue: re.Pattern[str]
+    strong_dialogue: re.Pattern[str]
+    stamp: re.Pattern[str]
+    same_time: re.Pattern[str]
+    same_place: re.Pattern[str]
+    negation_after: re.Pattern[str]
+    place_label_inline: re.Pattern[str]
     registration: re.Pattern[str]
     registration_channels: dict[str, re.Pattern[str]]
     registration_deadline: re.Pattern[str]
@@ -73,6 +79,8 @@ class Vocabulary:
     street: re.Pattern[str]
     room: re.Pattern[str]
     premises_words: tuple[str, ...]
+    venue_sentence: re.Pattern[str]
+    venue_start: re.Pattern[str]
     online: re.Pattern[str]
     topics: tuple[Topic, ...]
 
@@ -140,7 +148,8 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
     street = re.compile(
         rf"(?P<street>(?:[A-ZÅÄÖ][\wåäöéü-]+\s)*[A-ZÅÄÖ][\wåäöéü-]*(?:{streets})\s\d+\s?[A-Za-z]?)"
         rf"(?:,?\s(?P<floor>(?:{floors})\s?\d+))?"
-        r"(?:,?\s(?P<postcode>\d{3}\s?\d{2})\s(?P<town>[A-ZÅÄÖ][\wåäö]+))?"
+        r"(?:,?\s(?P<postcode>\d{3}\s?\d{2})\s(?P<town>[A-ZÅÄÖ][\wåäö]+)"
+        r"|,\s(?P<bare_town>[A-ZÅÄÖ][\wåäö]+)(?=\s*[.;)]|\s*$))?"
     )
     return Vocabulary(
         months=months,
@@ -157,6 +166,17 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         new_date=re.compile(rf"(?<!\w)(?:{_alternation(status['new_date'])})\s*(?:den\s+)?$", re.IGNORECASE),
         not_status=_word_regex(status["not_status"]),
         dialogue=_word_regex(req("dialogue_words")),
+        strong_dialogue=_word_regex(req("strong_dialogue_words")),
+        stamp=re.compile(
+            rf"(?<!\w)(?:{_alternation(req('stamp_words'))})\s*(?:den\s*)?:?\s*$", re.IGNORECASE
+        ),
+        same_time=_word_regex(req("same_time_words")),
+        same_place=_word_regex(req("same_place_words")),
+        negation_after=re.compile(rf"^\s+(?:{_alternation(req('negations'))})(?!\w)", re.IGNORECASE),
+        place_label_inline=re.compile(
+            rf"(?<!\w)(?:{_alternation([w for w in req('place_labels') if w.endswith(':')])})\s*",
+            re.IGNORECASE,
+        ),
         registration=_word_regex(req("registration_words")),
         registration_deadline=re.compile(
             rf"(?<!\w)(?:{_alternation(req('registration_deadline_words'))})\s+", re.IGNORECASE
@@ -188,6 +208,14 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
             re.IGNORECASE,
         ),
         premises_words=tuple(req("premises_words")),
+        venue_sentence=re.compile(
+            rf"(?<!\w)(?:{_alternation(req('meeting_verbs'))})(?!\w).{{0,80}}?\s(?:i|på)\s+"
+            r"(?P<phrase>.+?)(?=\.\s+[A-ZÅÄÖ]|\.\s*$|[;!?]|\s\(|$)",
+        ),
+        venue_start=re.compile(
+            rf"^(?:(?:{_alternation(req('venue_adjectives'))})\s+)?"
+            rf"(?:[A-ZÅÄÖ]|(?:{_alternation(req('room_words'))})(?!\w)|\S*(?:{_alternation(req('venue_suffixes'))})(?!\w))",
+        ),
         online=_word_regex(req("online_patterns")),
         topics=_compile_topics(topics_path),
     )

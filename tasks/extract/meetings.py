@@ -1,0 +1,387 @@
+"""Meetings from a dialogue page's text blocks: dates, then each date's time, place and status.
+
+Every date mention becomes a candidate; candidates of the same day merge, so
+a page that says "Tisdag 28 maj kl 17.30" and later "När? 28:e maj" yields one
+meeting with details from both.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date, time
+from urllib.parse import urlsplit
+
+from tasks.extract.dates import (
+    DateMention,
+    TimeRange,
+    YearEvidence,
+    find_dates,
+    find_time_range,
+    infer_year,
+    time_after,
+    year_in_text,
+)
+from tasks.extract.document import Block
+from tasks.extract.fields import (
+    find_attendance,
+    find_inline_labelled_place,
+    find_labelled_place,
+    find_place_in_headings,
+    find_status,
+    find_topics,
+    find_venue_sentence,
+)
+from tasks.extract.structured import StructuredEvent
+from tasks.extract.vocabulary import Vocabulary
+from tasks.records import Meeting, PageContext
+
+# How many blocks below a lone date may hold its time and place.
+DETAIL_WINDOW = 4
+# A date line with at most this many other characters is a label for the lines below.
+LONE_DATE_EXTRA_CHARS = 25
+# How far before a date a 'senast' or 'Uppdatering' may stand.
+PREFIX_WINDOW_CHARS = 40
+# Status of a date that a moved meeting moves to: scheduled, and not overridden by the page's words.
+MOVED_HERE = "moved_here"
+
+
+def meeting_id(url: str, day: date | None, month_day: str | None) -> str:
+    """Stable id from the page address and the day: no title, so retitling keeps it."""
+    parts = urlsplit(url)
+    canonical = f"{parts.netloc.lower()}{parts.path.rstrip('/')}"
+    key = f"{canonical}|{day.isoformat() if day else month_day}"
+    return "m-" + hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Candidate:
+    """One date mention and what its own line (or the lines below it) says."""
+
+    mention: DateMention
+    block: Block
+    segment: str
+    start: time | None
+    end: time | None
+    place: str | None = None
+    address: str | None = None
+    status: str = "scheduled"
+    same_time: bool = False
+    same_place: bool = False
+
+
+def resolve_date(
+    mention: DateMention, block: Block, evidence: YearEvidence
+) -> tuple[date | None, str | None]:
+    """The full date of a mention and how its year was found ('text', 'heading', ...)."""
+    if mention.year is not None:
+        return date(mention.year, mention.month, mention.day), "text"
+    section_year = next((y for h in reversed(block.headings) if (y := year_in_text(h))), None)
+    year, basis = infer_year(
+        mention.month,
+        mention.day,
+        weekday=mention.weekday,
+        evidence=replace(evidence, section_year=section_year),
+    )
+    if year is None:
+        return None, None
+    return date(year, mention.month, mention.day), basis
+
+
+def _preceded_by(text: str, mention: DateMention, pattern: re.Pattern[str]) -> bool:
+    before = text[max(0, mention.start - PREFIX_WINDOW_CHARS) : mention.start]
+    return any(match.end() == len(before) for match in pattern.finditer(before))
+
+
+def meeting_mentions(text: str, vocab: Vocabulary) -> list[DateMention]:
+    """Dates that may be meetings: not sign-up deadlines ('senast 3 mars') or stamps ('Uppdatering 27 maj')."""
+    return [
+        m
+        for m in find_dates(text, vocab)
+        if not _preceded_by(text, m, vocab.registration_deadline) and not vocab.stamp.search(text[: m.start])
+    ]
+
+
+def _details_below(blocks: Sequence[Block], index: int, vocab: Vocabulary) -> list[Block]:
+    """The lines under a lone date ('Tisdag 12 mars' then 'Kl 18-20', 'Plats: ...'), up to the next date."""
+    details: list[Block] = []
+    for block in blocks[index + 1 : index + 1 + DETAIL_WINDOW]:
+        if block.is_heading or (
+            meeting_mentions(block.text, vocab) and not vocab.time_label.match(block.text)
+        ):
+            break
+        details.append(block)
+    return details
+
+
+def _stands_alone(block: Block, mention: DateMention) -> bool:
+    """A heading or a short line that is mostly the date: its details follow below."""
+    if block.tag == "tr":
+        return False
+    return block.is_heading or len(block.text) - (mention.end - mention.start) <= LONE_DATE_EXTRA_CHARS
+
+
+def _mention_status(text: str, mentions: Sequence[DateMention], position: int, vocab: Vocabulary) -> str:
+    """Status of one date in a line: its own words, not a neighbour's.
+
+    'Mötet 5 maj flyttas till 12 maj': 5 maj is postponed, 12 maj is where it
+    moved (MOVED_HERE). A line with one date takes the whole line's words.
+    """
+    mention = mentions[position]
+    before = text[mentions[position - 1].end if position else 0 : mention.start]
+    if vocab.new_date.search(before):
+        return MOVED_HERE
+    if len(mentions) == 1:
+        return find_status(text, vocab)
+    after = text[mention.end : mentions[position + 1].start if position + 1 < len(mentions) else len(text)]
+    return find_status(after, vocab)
+
+
+def _candidate(
+    blocks: Sequence[Block],
+    index: int,
+    mentions: list[DateMention],
+    position: int,
+    vocab: Vocabulary,
+    town: str | None,
+) -> Candidate:
+    block = blocks[index]
+    mention = mentions[position]
+    next_start = mentions[position + 1].start if position + 1 < len(mentions) else None
+    clock: TimeRange | None = time_after(block.text, mention, next_start, vocab)
+    place = address = None
+    status = _mention_status(block.text, mentions, position, vocab)
+    if len(mentions) == 1 and _stands_alone(block, mention):
+        details = _details_below(blocks, index, vocab)
+        if clock is None:
+            clock = next((c for b in details if (c := find_time_range(b.text, vocab))), None)
+        place, address = find_labelled_place(details, vocab, town)
+        if status == "scheduled":
+            status = find_status(" ".join(b.text for b in details), vocab)
+    if place is None and address is None:
+        place, address = find_inline_labelled_place(block.text, vocab, town)
+    if place is None and address is None:
+        place, address = find_venue_sentence(block.text, vocab, town)
+    segment = block.text[mention.end : next_start]
+    return Candidate(
+        mention=mention,
+        block=block,
+        segment=segment,
+        start=clock.start if clock else None,
+        end=clock.end if clock else None,
+        place=place,
+        address=address,
+        status=status,
+        same_time=clock is None and vocab.same_time.search(segment) is not None,
+        same_place=vocab.same_place.search(segment) is not None,
+    )
+
+
+def find_candidates(blocks: Sequence[Block], vocab: Vocabulary, town: str | None) -> list[Candidate]:
+    """Every date mention that may be a meeting, with what its context says about it."""
+    found: list[Candidate] = []
+    for index, block in enumerate(blocks):
+        if vocab.past_decision.search(block.text):
+            continue
+        mentions = meeting_mentions(block.text, vocab)
+        in_block = [_candidate(blocks, index, mentions, p, vocab, town) for p in range(len(mentions))]
+        found.extend(_share_list_time(in_block))
+    return _fill_same_place(_fill_same_time(found))
+
+
+def _share_list_time(candidates: list[Candidate]) -> list[Candidate]:
+    """'5/2, 9/4 och 3/9 kl. 15-17': a time after the last date of a list holds for all of them."""
+    if len(candidates) < 2 or candidates[-1].start is None or any(c.start for c in candidates[:-1]):
+        return candidates
+    last = candidates[-1]
+    return [replace(c, start=last.start, end=last.end) for c in candidates]
+
+
+def _fill_same_time(candidates: list[Candidate]) -> list[Candidate]:
+    """'flyttas till 15 april, samma tid': the time of the date mentioned before it."""
+    filled: list[Candidate] = []
+    for candidate in candidates:
+        if candidate.same_time:
+            earlier = next((c for c in reversed(filled) if c.start is not None), None)
+            if earlier is not None:
+                candidate = replace(candidate, start=earlier.start, end=earlier.end)
+        filled.append(candidate)
+    return filled
+
+
+def _fill_same_place(candidates: list[Candidate]) -> list[Candidate]:
+    """'samma tid och plats: Medborgarhuset': a moved meeting shares its place with the one it replaces."""
+    stated = next((c for c in candidates if c.same_place and (c.place or c.address)), None)
+    if stated is None:
+        return candidates
+    return [
+        c if c.place or c.address else replace(c, place=stated.place, address=stated.address)
+        for c in candidates
+    ]
+
+
+def _page_wide_status(blocks: Sequence[Block], vocab: Vocabulary) -> str:
+    """'Mötet är inställt.' in a line of its own, for a page with a single meeting."""
+    for block in blocks:
+        if not meeting_mentions(block.text, vocab):
+            status = find_status(block.text, vocab)
+            if status != "scheduled":
+                return status
+    return "scheduled"
+
+
+def _shared_time(blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | None:
+    """One time stated for a whole list ('Mötena hålls kl. 15.00 – 17.00', 'Tid: kl. 13-15.30')."""
+    for block in blocks:
+        stated = vocab.dialogue.search(block.text) or vocab.time_label.match(block.text)
+        if stated and not find_dates(block.text, vocab):
+            clock = find_time_range(block.text, vocab)
+            if clock is not None and clock.end is not None:
+                return clock
+    return None
+
+
+def _page_place(
+    title: str, blocks: Sequence[Block], vocab: Vocabulary, town: str | None
+) -> tuple[str | None, str | None]:
+    """One place stated for all dates: a label, a 'hålls i ...' sentence, an inline label, a heading."""
+    place, address = find_labelled_place(blocks, vocab, town)
+    undated = [b for b in blocks if not meeting_mentions(b.text, vocab)]
+    for finder in (find_venue_sentence, find_inline_labelled_place):
+        for block in undated:
+            if place is not None or address is not None:
+                return place, address
+            place, address = finder(block.text, vocab, town)
+    if place is None and address is None:
+        place = find_place_in_headings([title, *(b.text for b in blocks if b.is_heading)], vocab)
+    return place, address
+
+
+def _theme_and_speakers(candidate: Candidate, vocab: Vocabulary) -> tuple[str | None, str | None]:
+    """'16 september – om privatekonomi (Namn, titel)': theme and the speakers in brackets."""
+    if candidate.block.tag not in ("li", "dt", "dd"):
+        return None, None
+    rest = candidate.segment
+    clock = find_time_range(rest, vocab)
+    if clock is not None:
+        rest = re.sub(r"^.*?\d{1,2}(?:[.:]\d{2})?(?:\s*[-–—]\s*\d{1,2}(?:[.:]\d{2})?)?", "", rest, count=1)
+    speakers = None
+    bracket = re.search(r"\(([^)]*)\)", rest)
+    if bracket:
+        speakers = bracket.group(1).strip() or None
+        rest = rest[: bracket.start()] + rest[bracket.end() :]
+    theme = rest.strip(" \t–—-:,.")
+    return theme or None, speakers
+
+
+def _unify_years(
+    candidates: list[Candidate], dates: list[tuple[date | None, str | None]]
+) -> list[tuple[date | None, str | None]]:
+    """A day written once with its weekday ('Tisdag 28 maj') fixes the year of its bare mentions ('28 maj')."""
+    anchored = {
+        (c.mention.month, c.mention.day): d
+        for c, (d, _basis) in zip(candidates, dates, strict=True)
+        if d is not None and (c.mention.weekday is not None or c.mention.year is not None)
+    }
+    unified = []
+    for candidate, (day, basis) in zip(candidates, dates, strict=True):
+        anchor = anchored.get((candidate.mention.month, candidate.mention.day))
+        if anchor is not None and candidate.mention.weekday is None and candidate.mention.year is None:
+            unified.append((anchor, "weekday" if anchor != day else basis))
+        else:
+            unified.append((day, basis))
+    return unified
+
+
+def find_meetings(
+    title: str, blocks: Sequence[Block], evidence: YearEvidence, context: PageContext, vocab: Vocabulary
+) -> list[Meeting]:
+    """Dated meetings on a dialogue page, one per day, details merged from every mention."""
+    town = context.municipality
+    place, address = _page_place(title, blocks, vocab, town)
+    page_text = "\n".join([title, *(b.text for b in blocks)])
+    if place and not address and vocab.online.search(place):
+        place = None  # 'Plats: via Teams' names a link, not a room
+    shared = _shared_time(blocks, vocab)
+    candidates = find_candidates(blocks, vocab, town)
+    single_day = len({(c.mention.month, c.mention.day) for c in candidates}) == 1
+    page_status = find_status(title, vocab) if single_day else "scheduled"
+    if page_status == "scheduled" and single_day:
+        page_status = _page_wide_status(blocks, vocab)
+    dates = _unify_years(candidates, [resolve_date(c.mention, c.block, evidence) for c in candidates])
+
+    merged: dict[str, Meeting] = {}
+    for candidate, (day, basis) in zip(candidates, dates, strict=True):
+        month_day = f"{candidate.mention.month:02d}-{candidate.mention.day:02d}"
+        theme, speakers = _theme_and_speakers(candidate, vocab)
+        own_place = candidate.place if candidate.place and not vocab.online.search(candidate.place) else None
+        meeting_place = own_place or place
+        meeting_address = candidate.address if own_place or candidate.address else address
+        status = candidate.status
+        if status == MOVED_HERE:
+            status = "scheduled"
+        elif status == "scheduled":
+            status = page_status
+        start, end = candidate.start, candidate.end
+        if start is None and shared is not None:
+            start, end = shared.start, shared.end
+        meeting = Meeting(
+            id=meeting_id(context.url, day, month_day),
+            title=title,
+            date=day,
+            month_day=None if day else month_day,
+            year_basis=basis,
+            start=start,
+            end=end,
+            place=meeting_place,
+            address=meeting_address,
+            attendance=None,
+            status=status,
+            topics=find_topics(theme, vocab) if theme else (),
+            theme=theme,
+            speakers=speakers,
+        )
+        merged[meeting.id] = merge_meetings(merged[meeting.id], meeting) if meeting.id in merged else meeting
+    return [
+        replace(m, attendance=find_attendance(bool(m.place or m.address), page_text, vocab))
+        for m in merged.values()
+    ]
+
+
+def merge_structured(
+    meetings: list[Meeting], events: Sequence[StructuredEvent], title: str, context: PageContext
+) -> list[Meeting]:
+    """Meetings the page declares as schema.org Events win on date, time, place and status."""
+    by_id = {m.id: m for m in meetings}
+    for event in events:
+        identifier = meeting_id(context.url, event.day, None)
+        from_text = by_id.get(identifier)
+        declared = Meeting(
+            id=identifier,
+            title=event.name or title,
+            date=event.day,
+            month_day=None,
+            year_basis="structured_data",
+            start=event.start,
+            end=event.end,
+            place=event.place,
+            address=event.address,
+            attendance=event.attendance,
+            status=event.status or "scheduled",
+        )
+        by_id[identifier] = merge_meetings(declared, from_text) if from_text else declared
+    return sorted(by_id.values(), key=lambda m: (m.date or date.max, m.start or time.min))
+
+
+def merge_meetings(first: Meeting, second: Meeting) -> Meeting:
+    """Fill what the first mention of a day left empty from a later mention."""
+    updates = {
+        name: getattr(second, name)
+        for name in ("start", "end", "theme", "speakers", "place", "address", "attendance")
+        if getattr(first, name) is None and getattr(second, name) is not None
+    }
+    if first.status == "scheduled" and second.status != "scheduled":
+        updates["status"] = second.status
+    return replace(first, **updates)

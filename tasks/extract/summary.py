@@ -1,0 +1,131 @@
+"""Summaries of committee meetings ("Socialnämnden 21 juni i korthet", "Det här beslutade ...").
+
+A summary reports a meeting that took place: its body, date, start and end,
+agenda items and their counts, and often the next meeting's date.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, time
+
+from tasks.extract.dates import DateMention, YearEvidence, find_dates, time_after, year_near
+from tasks.extract.document import Block
+from tasks.extract.fields import find_room, find_status, find_venue_sentence
+from tasks.extract.meetings import meeting_id, resolve_date
+from tasks.extract.vocabulary import Vocabulary
+from tasks.records import AgendaItem, Meeting, PageContext, Summary
+
+# Where a summary names its body and date when the title does not.
+SUMMARY_OPENING_BLOCKS = 3
+
+
+def _clock_after(pattern: str, text: str) -> time | None:
+    """'började klockan 17:00' -> 17:00 for the given start or end words."""
+    match = re.search(
+        rf"(?:{pattern})\s+(?:klockan\s+|kl\.?\s*)?(?P<h>\d{{1,2}})[.:](?P<m>\d{{2}})", text, re.IGNORECASE
+    )
+    if not match:
+        return None
+    hours, minutes = int(match.group("h")), int(match.group("m"))
+    return time(hours, minutes) if hours < 24 and minutes < 60 else None
+
+
+def _agenda_items(title: str, blocks: Sequence[Block], vocab: Vocabulary) -> tuple[AgendaItem, ...]:
+    """Headings of the summary, minus those about the meeting itself ('Om sammanträdet')."""
+    items = []
+    for block in blocks:
+        heading = block.text.strip()
+        if not block.is_heading or heading == title or heading.endswith(":"):
+            continue
+        if heading.lower().rstrip(" ?") in vocab.summary_non_item_headings:
+            continue
+        items.append(AgendaItem(heading, confidential="sekretess" in heading.lower()))
+    return tuple(items)
+
+
+def _held(title: str, blocks: Sequence[Block], evidence: YearEvidence, vocab: Vocabulary):
+    """The meeting reported on: the first date in the title or opening lines, its block and its time."""
+    opening = [Block("h1", title), *blocks[:SUMMARY_OPENING_BLOCKS]]
+    held = basis = clock = None
+    for block in opening:
+        for position, mention in enumerate(found := find_dates(block.text, vocab)):
+            day, day_basis = resolve_date(mention, block, evidence)
+            if held is None:
+                held, basis = day, day_basis
+            if day == held and clock is None:
+                clock = time_after(
+                    block.text,
+                    mention,
+                    found[position + 1].start if position + 1 < len(found) else None,
+                    vocab,
+                )
+    return held, basis, clock
+
+
+def extract_summary(
+    title: str, blocks: Sequence[Block], evidence: YearEvidence, vocab: Vocabulary
+) -> Summary:
+    """Body, date, times, counts and items of a meeting summary ('... i korthet')."""
+    text = "\n".join(b.text for b in blocks)
+    opening = [Block("h1", title), *blocks[:SUMMARY_OPENING_BLOCKS]]
+    body_match = next((m for b in opening if (m := vocab.body.search(b.text))), None)
+    held, basis, held_clock = _held(title, blocks, evidence, vocab)
+    count = vocab.summary_item_count.search(text)
+    confidential = vocab.summary_confidential.search(text)
+    next_date = None
+    for block in blocks:
+        if vocab.next_meeting.search(block.text) and (found := find_dates(block.text, vocab)):
+            next_date = _date_after(found[0], held)
+            break
+    return Summary(
+        body=body_match.group(1) if body_match else None,
+        date=held,
+        year_basis=basis,
+        start=_clock_after(vocab.summary_start, text) or (held_clock.start if held_clock else None),
+        end=_clock_after(vocab.summary_end, text) or (held_clock.end if held_clock else None),
+        items=_agenda_items(title, blocks, vocab),
+        item_count=int(count.group(1)) if count else None,
+        confidential_item_count=int(confidential.group(1)) if confidential else None,
+        next_meeting_date=next_date,
+    )
+
+
+def _date_after(mention: DateMention, reference: date | None) -> date | None:
+    if mention.year is not None:
+        return date(mention.year, mention.month, mention.day)
+    if reference is None:
+        return None
+    return date(year_near(mention.month, mention.day, reference), mention.month, mention.day)
+
+
+def next_meetings(
+    blocks: Sequence[Block], summary: Summary, context: PageContext, vocab: Vocabulary
+) -> list[Meeting]:
+    """The next meeting a summary names, as a scheduled meeting of the same body."""
+    if summary.next_meeting_date is None:
+        return []
+    block = next(b for b in blocks if vocab.next_meeting.search(b.text) and find_dates(b.text, vocab))
+    mention = find_dates(block.text, vocab)[0]
+    place = find_room(block.text, vocab)
+    address = None
+    if place is None:
+        place, address = find_venue_sentence(block.text, vocab, context.municipality)
+    clock = time_after(block.text, mention, None, vocab)
+    title = f"{summary.body}, sammanträde" if summary.body else "Sammanträde"
+    return [
+        Meeting(
+            id=meeting_id(context.url, summary.next_meeting_date, None),
+            title=title,
+            date=summary.next_meeting_date,
+            month_day=None,
+            year_basis="summary",
+            start=clock.start if clock else None,
+            end=clock.end if clock else None,
+            place=place,
+            address=address,
+            attendance="in_person" if place or address else None,
+            status=find_status(block.text, vocab),
+        )
+    ]
