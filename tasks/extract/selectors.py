@@ -67,17 +67,37 @@ def compile_simple(selector: str) -> Predicate | None:
     return lambda tag: all(test(tag) for test in tests)
 
 
+_BARE_NAME = re.compile(r"^[a-zA-Z][\w-]*$")
+_BARE_CLASS = re.compile(r"^\.[\w-]+$")
+
+
 def select_all(soup: BeautifulSoup | Tag, selectors: Sequence[str]) -> list[Tag]:
-    """Elements matching any selector, in document order; invalid selectors match nothing."""
+    """Elements matching any selector, in document order; invalid selectors match nothing.
+
+    Bare tag names and bare classes are looked up in sets (the common case);
+    other simple selectors are predicates; the rest go to soupsieve.
+    """
+    names = {s.strip().lower() for s in selectors if _BARE_NAME.match(s.strip())}
+    classes = {s.strip()[1:] for s in selectors if _BARE_CLASS.match(s.strip())}
     predicates = []
     complex_selectors = []
     for selector in selectors:
+        if _BARE_NAME.match(selector.strip()) or _BARE_CLASS.match(selector.strip()):
+            continue
         predicate = compile_simple(selector)
         if predicate is None:
             complex_selectors.append(selector)
         else:
             predicates.append(predicate)
-    found = [tag for tag in soup.find_all(True) if any(p(tag) for p in predicates)] if predicates else []
+    found = []
+    if names or classes or predicates:
+        for tag in soup.find_all(True):
+            if (
+                tag.name in names
+                or (classes and not classes.isdisjoint(tag.get("class") or ()))
+                or any(p(tag) for p in predicates)
+            ):
+                found.append(tag)
     for selector in complex_selectors:
         try:
             found.extend(soup.select(selector))
