@@ -75,9 +75,9 @@ class Summary:
 
 @dataclass(frozen=True)
 class Contact:
-    """An e-mail address or phone number found on a page, classified for publishing."""
+    """An e-mail address, phone number or person's name found on a page, classified for publishing."""
 
-    kind: Literal["email", "phone"]
+    kind: Literal["email", "phone", "name"]
     value: str
     functional: bool
 
@@ -122,10 +122,43 @@ class FetchedPage:
     body: bytes
     content_hash: str | None
     error: str | None = None
+    # What became of the URL (one of FETCH_OUTCOMES) and, unless fetched, a short class of why.
+    outcome: str = "fetched"
+    reason: str | None = None
+    purpose: str = "page"  # page | robots | sitemap | feed
+    elapsed_seconds: float = 0.0
+    attempts: int = 1
+    size: int = 0  # body bytes received
+    etag: str | None = None
+    last_modified: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.error is None and self.status == 200
+
+    @property
+    def changed(self) -> bool:
+        """New or changed content (or content an older extractor read): the pages to extract."""
+        return self.error is None and self.outcome == "fetched" and self.content_hash is not None
+
+
+# fetched: new or changed body; unchanged: 304 or same hash (or sitemap lastmod) -> not re-extracted;
+# duplicate: redirected to a page this crawl already has; robots: robots.txt disallows it;
+# out_of_scope: other host/path/scheme or a non-public address; failed: see `reason`.
+FETCH_OUTCOMES: tuple[str, ...] = ("fetched", "unchanged", "duplicate", "robots", "out_of_scope", "failed")
+
+
+@dataclass(frozen=True)
+class PreviousFetch:
+    """What the last good fetch of a URL left behind: validators for a conditional GET."""
+
+    url: str
+    final_url: str
+    content_hash: str
+    etag: str | None
+    last_modified: str | None
+    checked_at: datetime
+    extracted: bool = True  # False: the warehouse holds an older extractor's reading of this content
 
 
 @dataclass

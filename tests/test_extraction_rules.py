@@ -370,3 +370,16 @@ def test_generic_page_without_semantic_markup_reads_its_densest_text() -> None:
     result = extract(html)
     assert [m.date for m in result.meetings] == [date(2024, 3, 7)]
     assert "violence_close_relationships" not in result.topics
+
+
+def test_officials_names_are_recognised_as_personal_data() -> None:
+    body = (
+        "<h2>Information om hemlöshet</h2><p>Enhetschef Sofia Lund presenterade kartläggningen.</p>"
+        "<p>Anna Lindqvist och Per Åberg redogjorde för budgeten.</p>"
+        "<h2>Kontakt</h2><p>Karin Berg, nämndsekreterare</p><p>Monica Holm</p><p>Socialnämndens ordförande</p>"
+        "<p>Folkets hus, Storgatan 5</p>"
+    )
+    result = extract(page(body, title="Socialnämnden 14 mars i korthet"))
+    names = [c.value for c in result.contacts if c.kind == "name"]
+    assert names == ["Sofia Lund", "Anna Lindqvist", "Per Åberg", "Karin Berg", "Monica Holm"]
+    assert not any(c.functional for c in result.contacts if c.kind == "name")

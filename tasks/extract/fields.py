@@ -224,6 +224,38 @@ def find_contacts(text: str) -> tuple[Contact, ...]:
     return tuple(contacts)
 
 
+# A title line under a name ('Socialnämndens ordförande') has at most this many words.
+ROLE_LINE_MAX_WORDS = 4
+
+
+def find_person_names(lines: Sequence[str], vocab: Vocabulary) -> tuple[Contact, ...]:
+    """Officials' names next to a job title: personal data, never functional.
+
+    'Enhetschef Sofia Lund presenterade ...', 'Anna Lindqvist, nämndsekreterare',
+    and a name alone on the line above its title ('Monica Holtstad' / 'Socialnämndens ordförande').
+    """
+    names: list[str] = []
+    for index, line in enumerate(lines):
+        found = [m.group("name") for m in vocab.name_after_role.finditer(line)]
+        for match in vocab.name_before_verb.finditer(line):
+            found.extend(n for n in (match.group("first"), match.group("second")) if n)
+        for match in vocab.name_before_role.finditer(line):
+            if match.group("name"):
+                found.append(match.group("name"))
+            elif index + 1 < len(lines) and _is_role_line(lines[index + 1], vocab):
+                found.append(match.group("alone"))
+        for name in found:
+            first, _, rest = name.partition(" ")
+            name = rest if vocab.role.fullmatch(first) and " " in rest else name
+            if name not in names:
+                names.append(name)
+    return tuple(Contact("name", name, False) for name in names)
+
+
+def _is_role_line(line: str, vocab: Vocabulary) -> bool:
+    return len(line.split()) <= ROLE_LINE_MAX_WORDS and vocab.role.search(line) is not None
+
+
 def find_deadline(texts: Sequence[str], vocab: Vocabulary) -> DateMention | None:
     """The date after 'senast' / 'sista anmälningsdag' in the sign-up lines."""
     for text in texts:

@@ -17,6 +17,7 @@ from tasks.extract.document import Block, Document, build_document
 from tasks.extract.fields import (
     find_contacts,
     find_organiser,
+    find_person_names,
     find_registration,
     find_topics,
     mentions_cancellation,
@@ -75,7 +76,7 @@ def _extract_document(
     text = "\n".join([title, *(b.text for b in blocks)])
     organiser = find_organiser([title, *(b.text for b in blocks)], vocab)
     topics = find_topics(text, vocab)
-    contacts = find_contacts(text)
+    contacts = find_contacts(text) + find_person_names([title, *(b.text for b in blocks)], vocab)
 
     summary = None
     if document.is_listing:

@@ -17,6 +17,12 @@ import yaml
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 
 
+# 'Anna Lindqvist', 'Eva Berg-Holm': two or three capitalised words.
+PERSON_NAME = (
+    r"[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?(?:\s[A-ZÅÄÖ][a-zåäöéü]+(?:-[A-ZÅÄÖ][a-zåäöéü]+)?){1,2}"
+)
+
+
 class ConfigError(ValueError):
     """A configuration file is missing, malformed or names an unknown key."""
 
@@ -75,6 +81,10 @@ class Vocabulary:
     body: re.Pattern[str]
     organisers: re.Pattern[str]
     place_label: re.Pattern[str]
+    name_after_role: re.Pattern[str]
+    role: re.Pattern[str]
+    name_before_verb: re.Pattern[str]
+    name_before_role: re.Pattern[str]
     time_label: re.Pattern[str]
     street: re.Pattern[str]
     room: re.Pattern[str]
@@ -197,6 +207,19 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         organisers=re.compile(
             rf"(?<!\w)({_alternation([re.escape(o) for o in req('organisers')])})s?(?!\w)",
             re.IGNORECASE,
+        ),
+        name_after_role=re.compile(
+            rf"(?<!\w)(?i:{_alternation(req('role_words'))})\s+(?P<name>{PERSON_NAME})(?!\w)"
+        ),
+        role=_word_regex(req("role_words")),
+        name_before_verb=re.compile(
+            rf"(?P<first>{PERSON_NAME})(?:\s+och\s+(?P<second>{PERSON_NAME}))?\s+"
+            rf"(?:{_alternation(req('reporting_verbs'))})(?!\w)"
+        ),
+        name_before_role=re.compile(
+            rf"(?:^|[:(]\s*|\.\s+|,\s+|\soch\s+)(?P<name>{PERSON_NAME}),\s+(?:[\w-]+\s+){{0,3}}"
+            rf"(?i:{_alternation(req('role_words'))})(?!\w)"
+            rf"|^(?P<alone>{PERSON_NAME})$"
         ),
         place_label=re.compile(rf"^\s*(?:{_alternation(req('place_labels'))})\s*", re.IGNORECASE),
         time_label=re.compile(rf"^\s*(?:{_alternation(req('time_labels'))})\s*", re.IGNORECASE),
