@@ -66,6 +66,7 @@ class Document:
     time_datetimes: tuple[str, ...] = ()
     page_lines: tuple[str, ...] = ()
     teasers: int = 0
+    used_fallback: bool = False
     events: tuple[StructuredEvent, ...] = ()
 
     @property
@@ -305,6 +306,7 @@ def build_document(html: str | bytes, url: str, profile: Profile, fallback: Prof
     title = read_title(soup, profile) or read_title(soup, fallback)
     _drop_unwanted(soup, profile)
     teasers = count_teasers(soup.body or soup)
+    used_fallback = profile is not fallback and not _select_first(soup, profile.content)
     blocks = blocks_from(content_roots(soup, profile, fallback))
     if title:
         blocks = [b for b in blocks if not (b.tag == "h1" and b.text == title)]
@@ -316,6 +318,7 @@ def build_document(html: str | bytes, url: str, profile: Profile, fallback: Prof
         time_datetimes=times,
         page_lines=page_lines,
         teasers=teasers,
+        used_fallback=used_fallback,
         events=events,
     )
 

@@ -70,6 +70,8 @@ def _extract_document(
     warnings: tuple[str, ...] = ()
     if len(document.blocks) > MAX_BLOCKS:
         warnings = (f"page has {len(document.blocks)} text blocks; read the first {MAX_BLOCKS}",)
+    if document.used_fallback:
+        warnings += (f"{profile.name} content selectors matched nothing; read with the generic profile",)
     blocks = [b for b in document.blocks[:MAX_BLOCKS] if not vocab.page_metadata.match(b.text)]
     evidence = _year_evidence(document, context, published)
     title = document.title or ""

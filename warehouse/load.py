@@ -1,0 +1,488 @@
+"""Loading one source's run into the warehouse: pages, meetings with history, summaries.
+
+Everything a source's run writes goes in one transaction, from Arrow batches
+(never row by row). Meetings are compared with what the warehouse held
+(warehouse/history.py) and every change becomes a version; a crash before the
+COMMIT leaves the previous state as it was, and loading the same batch again
+changes nothing but last-seen times.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import duckdb
+import pyarrow as pa
+
+from tasks.records import FetchedPage, PageExtraction
+from tasks.registry import Source
+from warehouse.history import Change, ChangeSet, classify
+
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
+# HTTP statuses that mean a page is gone (its meetings may disappear), not merely unreachable.
+GONE_STATUSES = (404, 410)
+# The warning the extractor gives when a CMS profile's selectors found nothing.
+FALLBACK_WARNING = "content selectors matched nothing"
+# A source whose pages mostly fell back to generic reading has changed its markup.
+FALLBACK_SHARE = 0.5
+
+MEETING_COLUMNS = (
+    "meeting_id", "extracted_id", "source_id", "municipality_code", "page_url", "title", "meeting_date",
+    "month_day", "year_basis", "start_time", "end_time", "starts_at", "ends_at", "place", "address",
+    "attendance", "status", "topics", "theme", "organiser", "state", "version", "last_change",
+    "previous_starts_at", "content_hash", "fetched_at", "extractor_version", "first_seen_at", "last_seen_at",
+    "last_changed_at", "run_id",
+)  # fmt: skip
+VERSION_COLUMNS = (
+    "meeting_id", "version", "valid_from", "valid_to", "change_kind", "changed_fields", "extracted_id",
+    "page_url", "title", "meeting_date", "month_day", "year_basis", "start_time", "end_time", "starts_at",
+    "ends_at", "place", "address", "attendance", "status", "topics", "theme", "organiser", "state",
+    "content_hash", "fetched_at", "extractor_version", "run_id",
+)  # fmt: skip
+_TYPES: dict[str, pa.DataType] = {
+    "meeting_date": pa.date32(),
+    "start_time": pa.time64("us"),
+    "end_time": pa.time64("us"),
+    "starts_at": pa.timestamp("us", tz="UTC"),
+    "ends_at": pa.timestamp("us", tz="UTC"),
+    "previous_starts_at": pa.timestamp("us", tz="UTC"),
+    "fetched_at": pa.timestamp("us", tz="UTC"),
+    "first_seen_at": pa.timestamp("us", tz="UTC"),
+    "last_seen_at": pa.timestamp("us", tz="UTC"),
+    "last_changed_at": pa.timestamp("us", tz="UTC"),
+    "valid_from": pa.timestamp("us", tz="UTC"),
+    "valid_to": pa.timestamp("us", tz="UTC"),
+    "topics": pa.list_(pa.string()),
+    "changed_fields": pa.list_(pa.string()),
+    "version": pa.int32(),
+}
+
+
+def _schema(columns: Sequence[str]) -> pa.Schema:
+    return pa.schema([(c, _TYPES.get(c, pa.string())) for c in columns])
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """What one source's load did: for the run summary and for tests."""
+
+    pages: int
+    meetings: int
+    summaries: int
+    changes: dict[str, int]
+    suspect: bool
+    suspect_reason: str | None
+
+
+def local_moment(day: date | None, clock: time | None) -> datetime | None:
+    """A date and Stockholm wall-clock time as a time-zone-aware moment."""
+    if day is None or clock is None:
+        return None
+    return datetime.combine(day, clock, tzinfo=STOCKHOLM)
+
+
+def summary_id(url: str) -> str:
+    """A summary is one per page: its id follows the page address."""
+    return "s-" + hashlib.sha256(url.encode()).hexdigest()[:16]
+
+
+def _examined_pages(pages: Sequence[FetchedPage], extractions: Sequence[PageExtraction]) -> set[str]:
+    """Pages whose meetings can be compared: read again this run, or gone (404/410)."""
+    examined = {e.url for e in extractions}
+    examined |= {p.final_url for p in pages if p.status in GONE_STATUSES}
+    examined |= {p.url for p in pages if p.status in GONE_STATUSES}
+    return examined
+
+
+def _fallback_reason(source: Source, extractions: Sequence[PageExtraction]) -> str | None:
+    if source.profile == "generic" or not extractions:
+        return None
+    fell_back = sum(1 for e in extractions if any(FALLBACK_WARNING in w for w in e.warnings))
+    if fell_back / len(extractions) > FALLBACK_SHARE:
+        return f"{source.profile} selectors matched nothing on {fell_back} of {len(extractions)} pages read"
+    return None
+
+
+def _current_rows(
+    source: Source,
+    extractions: Sequence[PageExtraction],
+    pages: Mapping[str, FetchedPage],
+    aliases: Mapping[str, str],
+    extractor_version: str,
+) -> dict[str, dict[str, Any]]:
+    """This run's meetings, keyed by stable id (extractor ids mapped through known aliases)."""
+    rows: dict[str, dict[str, Any]] = {}
+    for extraction in extractions:
+        page = pages.get(extraction.url)
+        for meeting in extraction.meetings:
+            rows[aliases.get(meeting.id, meeting.id)] = {
+                "extracted_id": meeting.id,
+                "source_id": source.id,
+                "municipality_code": source.municipality_code,
+                "page_url": extraction.url,
+                "title": meeting.title,
+                "meeting_date": meeting.date,
+                "month_day": meeting.month_day,
+                "year_basis": meeting.year_basis,
+                "start_time": meeting.start,
+                "end_time": meeting.end,
+                "starts_at": local_moment(meeting.date, meeting.start),
+                "ends_at": local_moment(meeting.date, meeting.end),
+                "place": meeting.place,
+                "address": meeting.address,
+                "attendance": meeting.attendance,
+                "status": meeting.status,
+                "topics": list(meeting.topics),
+                "theme": meeting.theme,
+                "organiser": meeting.organiser,
+                "content_hash": page.content_hash if page else None,
+                "fetched_at": page.fetched_at if page else None,
+                "extractor_version": extractor_version,
+            }
+    return rows
+
+
+def _fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    cursor = con.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _insert(
+    con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], columns: Sequence[str]
+) -> None:
+    """Insert rows through one Arrow batch; INSERT OR REPLACE keeps primary keys unique."""
+    if not rows:
+        return
+    batch = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows], schema=_schema(columns))
+    con.register("load_batch", batch)
+    try:
+        con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) SELECT * FROM load_batch")
+    finally:
+        con.unregister("load_batch")
+
+
+def _apply(
+    change: Change,
+    previous: Mapping[str, dict[str, Any]],
+    current: Mapping[str, dict[str, Any]],
+    run_id: str,
+    now: datetime,
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The meeting row and version row a change writes (None for what it leaves alone)."""
+    old = previous.get(change.meeting_id)
+    if change.kind == "unchanged":
+        return None, None
+    if change.kind == "disappeared":
+        row = {**old, "state": "disappeared", "version": old["version"] + 1, "last_change": "disappeared"}
+    else:
+        new = current[change.meeting_id if change.kind != "rescheduled" else change.extracted_id]
+        row = {**(old or {}), **new, "state": "active"}
+        row["version"] = old["version"] + 1 if old else 1
+        row["last_change"] = change.kind
+        row["first_seen_at"] = old["first_seen_at"] if old else now
+        row["previous_starts_at"] = (
+            old["starts_at"] or local_moment(old["meeting_date"], time(0, 0))
+            if change.kind == "rescheduled"
+            else (old or {}).get("previous_starts_at")
+        )
+    row.update(meeting_id=change.meeting_id, last_seen_at=now, last_changed_at=now, run_id=run_id)
+    version = {
+        **row,
+        "valid_from": now,
+        "valid_to": None,
+        "change_kind": change.kind,
+        "changed_fields": list(change.changed_fields),
+    }
+    return row, version
+
+
+def _load_meetings(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    pages: Sequence[FetchedPage],
+    extractions: Sequence[PageExtraction],
+    run_id: str,
+    now: datetime,
+    extractor_version: str,
+) -> tuple[ChangeSet, int]:
+    aliases = dict(con.execute("SELECT extracted_id, meeting_id FROM meeting_aliases").fetchall())
+    by_url = {p.final_url: p for p in pages}
+    current = _current_rows(source, extractions, by_url, aliases, extractor_version)
+    previous = {
+        r["meeting_id"]: r
+        for r in _fetch_dicts(
+            con, "SELECT * FROM meetings WHERE source_id = ? AND state = 'active'", [source.id]
+        )
+    }
+    changes = classify(
+        previous, current, _examined_pages(pages, extractions), _fallback_reason(source, extractions)
+    )
+    rows, versions = [], []
+    for change in changes.changes:
+        row, version = _apply(change, previous, current, run_id, now)
+        if row is not None:
+            rows.append(row)
+            versions.append(version)
+    seen_again = [c.meeting_id for c in changes.changes if c.kind == "unchanged"]
+    if seen_again:
+        con.execute(
+            "UPDATE meetings SET last_seen_at = ?, run_id = ? WHERE list_contains(?, meeting_id)",
+            [now, run_id, seen_again],
+        )
+    if versions:
+        con.execute(
+            "UPDATE meeting_versions SET valid_to = ? WHERE valid_to IS NULL AND list_contains(?, meeting_id)",
+            [now, [v["meeting_id"] for v in versions]],
+        )
+    _insert(con, "meetings", rows, MEETING_COLUMNS)
+    _insert(con, "meeting_versions", versions, VERSION_COLUMNS)
+    new_aliases = [
+        {"extracted_id": c.extracted_id, "meeting_id": c.meeting_id}
+        for c in changes.changes
+        if c.kind == "rescheduled"
+    ]
+    _insert(con, "meeting_aliases", new_aliases, ("extracted_id", "meeting_id"))
+    return changes, len(current)
+
+
+def _summary_rows(
+    source: Source,
+    extractions: Sequence[PageExtraction],
+    pages: Mapping[str, FetchedPage],
+    run_id: str,
+    now: datetime,
+    extractor_version: str,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    summaries, items = [], []
+    for extraction in extractions:
+        summary = extraction.summary
+        if summary is None:
+            continue
+        page = pages.get(extraction.url)
+        identifier = summary_id(extraction.url)
+        summaries.append(
+            {
+                "summary_id": identifier,
+                "source_id": source.id,
+                "municipality_code": source.municipality_code,
+                "page_url": extraction.url,
+                "body": summary.body,
+                "meeting_date": summary.date,
+                "year_basis": summary.year_basis,
+                "start_time": summary.start,
+                "end_time": summary.end,
+                "item_count": summary.item_count,
+                "confidential_item_count": summary.confidential_item_count,
+                "next_meeting_date": summary.next_meeting_date,
+                "content_hash": page.content_hash if page else None,
+                "fetched_at": page.fetched_at if page else None,
+                "extractor_version": extractor_version,
+                "first_seen_at": now,
+                "last_seen_at": now,
+                "run_id": run_id,
+            }
+        )
+        items.extend(
+            {"summary_id": identifier, "position": n, "title": item.title, "confidential": item.confidential}
+            for n, item in enumerate(summary.items, start=1)
+        )
+    return summaries, items
+
+
+SUMMARY_COLUMNS = (
+    "summary_id", "source_id", "municipality_code", "page_url", "body", "meeting_date", "year_basis",
+    "start_time", "end_time", "item_count", "confidential_item_count", "next_meeting_date", "content_hash",
+    "fetched_at", "extractor_version", "first_seen_at", "last_seen_at", "run_id",
+)  # fmt: skip
+_TYPES.update(
+    {"item_count": pa.int32(), "confidential_item_count": pa.int32(), "next_meeting_date": pa.date32(),
+     "position": pa.int32(), "confidential": pa.bool_(), "http_status": pa.int32(), "published": pa.date32(),
+     "bytes": pa.int64()}
+)  # fmt: skip
+
+
+def _load_summaries(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    extractions: Sequence[PageExtraction],
+    pages: Mapping[str, FetchedPage],
+    run_id: str,
+    now: datetime,
+    extractor_version: str,
+) -> int:
+    """Replace the summaries of pages read again (first_seen kept); a page no longer a summary loses its row."""
+    rows, items = _summary_rows(source, extractions, pages, run_id, now, extractor_version)
+    first_seen = dict(
+        con.execute(
+            "SELECT summary_id, first_seen_at FROM summaries WHERE list_contains(?, summary_id)",
+            [[r["summary_id"] for r in rows]],
+        ).fetchall()
+    )
+    for row in rows:
+        row["first_seen_at"] = first_seen.get(row["summary_id"], now)
+    read_again = [summary_id(e.url) for e in extractions]
+    con.execute("DELETE FROM agenda_items WHERE list_contains(?, summary_id)", [read_again])
+    con.execute("DELETE FROM summaries WHERE list_contains(?, summary_id)", [read_again])
+    _insert(con, "summaries", rows, SUMMARY_COLUMNS)
+    _insert(con, "agenda_items", items, ("summary_id", "position", "title", "confidential"))
+    return len(rows)
+
+
+PAGE_COLUMNS = (
+    "url", "source_id", "final_url", "fetched_at", "http_status", "content_type", "content_hash", "error",
+    "kind", "title", "published", "extractor_version", "run_id",
+)  # fmt: skip
+
+
+def _load_pages(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    pages: Sequence[FetchedPage],
+    extractions: Sequence[PageExtraction],
+    run_id: str,
+    now: datetime,
+    extractor_version: str,
+) -> None:
+    """Pages read or failed this run are rewritten; unchanged pages only move their fetch time on."""
+    by_url = {e.url: e for e in extractions}
+    unchanged = [p.url for p in pages if p.outcome == "unchanged"]
+    fresh = [p for p in pages if p.outcome not in ("unchanged", "duplicate")]
+    rows = []
+    for page in fresh:
+        extraction = by_url.get(page.final_url)
+        rows.append(
+            {
+                "url": page.url,
+                "source_id": source.id,
+                "final_url": page.final_url,
+                "fetched_at": page.fetched_at,
+                "http_status": page.status,
+                "content_type": page.content_type,
+                "content_hash": page.content_hash,
+                "error": page.error,
+                "kind": extraction.kind if extraction else None,
+                "title": extraction.title if extraction else None,
+                "published": extraction.published if extraction else None,
+                "extractor_version": extractor_version if extraction else None,
+                "run_id": run_id,
+            }
+        )
+    _insert(con, "pages", rows, PAGE_COLUMNS)
+    if unchanged:
+        con.execute(
+            "UPDATE pages SET fetched_at = ?, run_id = ? WHERE list_contains(?, url)",
+            [now, run_id, unchanged],
+        )
+        con.execute(
+            "UPDATE meetings SET last_seen_at = ? WHERE source_id = ? AND state = 'active' "
+            "AND list_contains(?, page_url)",
+            [now, source.id, [p.final_url for p in pages if p.outcome == "unchanged"]],
+        )
+    snapshots = [
+        {
+            "content_hash": p.content_hash,
+            "bytes": len(p.body),
+            "first_seen_at": p.fetched_at,
+            "first_url": p.url,
+        }
+        for p in fresh
+        if p.content_hash and p.body
+    ]
+    if snapshots:
+        batch = pa.Table.from_pylist(
+            snapshots, schema=_schema(("content_hash", "bytes", "first_seen_at", "first_url"))
+        )
+        con.register("snapshot_batch", batch)
+        try:
+            con.execute("INSERT INTO raw_snapshots SELECT * FROM snapshot_batch ON CONFLICT DO NOTHING")
+        finally:
+            con.unregister("snapshot_batch")
+
+
+def _source_row(con: duckdb.DuckDBPyConnection, source: Source, now: datetime) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
+        [
+            source.id,
+            source.municipality,
+            source.municipality_code,
+            source.profile,
+            list(source.start_urls),
+            now,
+        ],
+    )
+
+
+def _source_run_row(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    run_id: str,
+    examined: int,
+    extracted: int,
+    changes: ChangeSet,
+    now: datetime,
+) -> None:
+    counts = [
+        changes.count(kind)
+        for kind in ("new", "unchanged", "updated", "rescheduled", "cancelled", "disappeared")
+    ]
+    con.execute(
+        "INSERT OR REPLACE INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [run_id, source.id, examined, extracted, *counts, changes.suspect, changes.suspect_reason, now],
+    )
+
+
+def load_source_run(
+    con: duckdb.DuckDBPyConnection,
+    source: Source,
+    pages: Sequence[FetchedPage],
+    extractions: Sequence[PageExtraction],
+    run_id: str,
+    now: datetime,
+    extractor_version: str,
+    before_commit: Any = None,
+) -> LoadResult:
+    """Load everything one source's run found, in one transaction.
+
+    `before_commit(con)` runs inside the transaction last (the fetch log and
+    crawl summary go in with the data they describe).
+    """
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _source_row(con, source, now)
+        _load_pages(con, source, pages, extractions, run_id, now, extractor_version)
+        changes, extracted = _load_meetings(con, source, pages, extractions, run_id, now, extractor_version)
+        by_url = {p.final_url: p for p in pages}
+        if not changes.suspect:
+            _load_summaries(con, source, extractions, by_url, run_id, now, extractor_version)
+        _source_run_row(
+            con, source, run_id, len(_examined_pages(pages, extractions)), extracted, changes, now
+        )
+        if before_commit is not None:
+            before_commit(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    active, held_summaries = con.execute(
+        "SELECT (SELECT count(*) FROM meetings WHERE source_id = $1 AND state = 'active'), "
+        "(SELECT count(*) FROM summaries WHERE source_id = $1)",
+        [source.id],
+    ).fetchone()
+    return LoadResult(
+        pages=len(pages),
+        meetings=active,
+        summaries=held_summaries,
+        changes={
+            k: changes.count(k)
+            for k in ("new", "unchanged", "updated", "rescheduled", "cancelled", "disappeared")
+        },
+        suspect=changes.suspect,
+        suspect_reason=changes.suspect_reason,
+    )
