@@ -59,7 +59,7 @@ def test_wrong_label_lowers_scores_and_names_the_mistake(tmp_path: Path) -> None
 
 def test_label_errors_name_the_file(tmp_path: Path) -> None:
     (tmp_path / "broken.json").write_text("{}", encoding="utf-8")
-    with pytest.raises(LabelError, match="broken.json: missing key"):
+    with pytest.raises(LabelError, match=r"broken\.json: missing key"):
         load_corpus([tmp_path])
 
 
