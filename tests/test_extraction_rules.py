@@ -108,7 +108,8 @@ def test_plain_news_with_an_event_yields_no_meeting() -> None:
 
 def test_listing_page_yields_no_meetings() -> None:
     cards = "".join(
-        f"<article><h2><a href='/n{i}.html'>Dialogmöte {i}</a></h2><p>Tisdag {i} maj kl 18</p></article>"
+        f"<article><h2><a href='/n{i}.html'>Dialogmöte {i}</a></h2><time datetime='2026-05-0{i}'>{i} maj 2026</time>"
+        f"<p>Välkommen på dialogmöte tisdag {i} maj kl 18 om hemtjänsten i kommunen.</p></article>"
         for i in range(1, 5)
     )
     result = extract(page(cards, title="Nyheter"))

@@ -267,19 +267,55 @@ def content_roots(soup: BeautifulSoup, profile: Profile, fallback: Profile) -> l
     return outermost
 
 
-def count_teasers(soup: BeautifulSoup) -> int:
-    """Linked headings and list items that open with a link and carry a teaser or date."""
-    count = 0
+_TEASER_DATE = re.compile(
+    r"\b(?:\d{4}-\d{2}-\d{2}|\d{1,2}\s+(?:jan|feb|mar|apr|maj|jun|jul|aug|sep|okt|nov|dec)[a-zé]*\.?(?:\s+\d{4})?)\b",
+    re.IGNORECASE,
+)
+# A teaser's excerpt is at least this long; menu entries and file links are shorter.
+TEASER_EXCERPT_CHARS = 40
+# Longer containers are articles or sections, not teasers.
+TEASER_MAX_CHARS = 600
+
+
+def _is_teaser(container: Tag) -> bool:
+    """A link, a date and a short excerpt, and no nested menu: one entry of a news list."""
+    if container.find("a") is None or container.find("ul") is not None:
+        return False
+    text = normalize_space(container.get_text(" "))
+    if len(text) > TEASER_MAX_CHARS:
+        return False
+    dated = container.find("time") is not None or _TEASER_DATE.search(text) is not None
+    excerpt = any(
+        len(normalize_space(p.get_text(" "))) >= TEASER_EXCERPT_CHARS for p in container.find_all("p")
+    )
+    return dated and excerpt
+
+
+# Paragraphs at least this long are an article's prose, not a teaser's excerpt.
+PROSE_PARAGRAPH_CHARS = 150
+
+
+def count_teasers(soup: BeautifulSoup | Tag) -> int:
+    """News-list entries on the page, when they outnumber its prose paragraphs (else 0).
+
+    Entries are list items, cards or blocks under a linked heading with a link, a
+    date and an excerpt; an article with a sidebar of news teasers stays an article.
+    """
+    containers: list[Tag] = list(soup.find_all(("li", "article")))
     for heading in soup.find_all(("h2", "h3", "h4")):
-        link = heading.find("a")
-        heading_text = normalize_space(heading.get_text(" "))
-        if link and heading_text and len(normalize_space(link.get_text(" "))) >= 0.8 * len(heading_text):
-            count += 1
-    for item in soup.find_all("li"):
-        first = item.find(True)
-        if first is not None and first.name == "a" and item.find(("p", "span", "time")) is not None:
-            count += 1
-    return count
+        if heading.find("a") is not None and isinstance(heading.parent, Tag):
+            containers.append(heading.parent)
+    teasers: list[Tag] = []
+    for container in containers:
+        if all(container is not t for t in teasers) and _is_teaser(container):
+            teasers.append(container)
+    inside = {id(p) for t in teasers for p in t.find_all("p")}
+    prose = sum(
+        1
+        for p in soup.find_all("p")
+        if id(p) not in inside and len(normalize_space(p.get_text(" "))) >= PROSE_PARAGRAPH_CHARS
+    )
+    return len(teasers) if len(teasers) > prose else 0
 
 
 def _published_times(soup: BeautifulSoup) -> tuple[str, ...]:

@@ -67,6 +67,9 @@ def _venue_from_sentence(text: str, vocab: Vocabulary, street_span: tuple[int, i
 def parse_place_value(value: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
     """Split a place value ('Oasen', or a sentence naming a venue and street) into place and address."""
     value = _strip_punctuation(value)
+    match = vocab.online.search(value)
+    if match:  # 'Kommunhuset, sal Bolmen, och via Teams': the room, without the link
+        value = re.sub(r"(?:[,\s]|\boch\b|\bsamt\b|\bvia\b|\beller\b)+$", "", value[: match.start()]).strip()
     if not value:
         return None, None
     address, span = find_street_address(value, vocab, town)
@@ -91,7 +94,7 @@ def room_first_to_venue_first(place: str, vocab: Vocabulary) -> str:
 def find_venue_sentence(text: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
     """'Mötena hålls kl. 13.00 i Stadshuset, sammanträdesrum Fyris, Stationsgatan 12': place and address."""
     for match in vocab.venue_sentence.finditer(text):
-        phrase = match.group("phrase").strip()
+        phrase = vocab.venue_stop.sub("", match.group("phrase").strip())
         if not vocab.venue_start.match(phrase) or vocab.online.search(phrase):
             continue
         address, span = find_street_address(phrase, vocab, town)
@@ -103,6 +106,17 @@ def find_venue_sentence(text: str, vocab: Vocabulary, town: str | None) -> tuple
         if venue or address:
             return (room_first_to_venue_first(venue, vocab) if venue else None), address
     return None, None
+
+
+def strip_online_part(place: str | None, vocab: Vocabulary) -> tuple[str | None, bool]:
+    """'Kommunhuset, sal Bolmen, och via Teams' -> ('Kommunhuset, sal Bolmen', True); online only -> (None, True)."""
+    if not place:
+        return place, False
+    match = vocab.online.search(place)
+    if not match:
+        return place, False
+    kept = re.sub(r"(?:[,\s]|\boch\b|\bsamt\b|\bvia\b|\beller\b)+$", "", place[: match.start()]).strip()
+    return (kept or None), True
 
 
 def find_inline_labelled_place(

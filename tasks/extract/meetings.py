@@ -33,6 +33,7 @@ from tasks.extract.fields import (
     find_status,
     find_topics,
     find_venue_sentence,
+    strip_online_part,
 )
 from tasks.extract.structured import StructuredEvent
 from tasks.extract.vocabulary import Vocabulary
@@ -70,6 +71,9 @@ class Candidate:
     status: str = "scheduled"
     same_time: bool = False
     same_place: bool = False
+    online: bool = False
+    online_only: bool = False
+    detail_ids: frozenset[int] = frozenset()
 
 
 def resolve_date(
@@ -116,11 +120,15 @@ def _details_below(blocks: Sequence[Block], index: int, vocab: Vocabulary) -> li
     return details
 
 
-def _stands_alone(block: Block, mention: DateMention) -> bool:
-    """A heading or a short line that is mostly the date: its details follow below."""
+def _stands_alone(block: Block, mention: DateMention, vocab: Vocabulary) -> bool:
+    """A heading or a short line that is mostly the date (and its status): its details follow below."""
     if block.tag == "tr":
         return False
-    return block.is_heading or len(block.text) - (mention.end - mention.start) <= LONE_DATE_EXTRA_CHARS
+    rest = block.text[: mention.start] + block.text[mention.end :]
+    for words in (vocab.cancelled, vocab.postponed, vocab.not_status, vocab.same_time):
+        rest = words.sub("", rest)
+    rest = re.sub(r"[\W\d_]+", " ", rest).strip()
+    return block.is_heading or len(rest) <= LONE_DATE_EXTRA_CHARS
 
 
 def _mention_status(text: str, mentions: Sequence[DateMention], position: int, vocab: Vocabulary) -> str:
@@ -153,7 +161,8 @@ def _candidate(
     clock: TimeRange | None = time_after(block.text, mention, next_start, vocab)
     place = address = None
     status = _mention_status(block.text, mentions, position, vocab)
-    if len(mentions) == 1 and _stands_alone(block, mention):
+    details: list[Block] = []
+    if len(mentions) == 1 and _stands_alone(block, mention, vocab):
         details = _details_below(blocks, index, vocab)
         if clock is None:
             clock = next((c for b in details if (c := find_time_range(b.text, vocab))), None)
@@ -164,6 +173,8 @@ def _candidate(
         place, address = find_inline_labelled_place(block.text, vocab, town)
     if place is None and address is None:
         place, address = find_venue_sentence(block.text, vocab, town)
+    place, online_place = strip_online_part(place, vocab)
+    own_text = " ".join([block.text, *(b.text for b in details)])
     segment = block.text[mention.end : next_start]
     return Candidate(
         mention=mention,
@@ -176,6 +187,9 @@ def _candidate(
         status=status,
         same_time=clock is None and vocab.same_time.search(segment) is not None,
         same_place=vocab.same_place.search(segment) is not None,
+        online=online_place or find_attendance(False, own_text, vocab) == "online",
+        online_only=online_place and place is None and address is None,
+        detail_ids=frozenset(id(b) for b in details),
     )
 
 
@@ -185,6 +199,8 @@ def find_candidates(blocks: Sequence[Block], vocab: Vocabulary, town: str | None
     for index, block in enumerate(blocks):
         if vocab.past_decision.search(block.text):
             continue
+        if vocab.document_link.search(block.text):
+            continue  # 'Protokoll 2025-11-20 (pdf)' dates a document
         mentions = meeting_mentions(block.text, vocab)
         in_block = [_candidate(blocks, index, mentions, p, vocab, town) for p in range(len(mentions))]
         found.extend(_share_list_time(in_block))
@@ -295,17 +311,42 @@ def _unify_years(
     return unified
 
 
+def _section_time(candidate: Candidate, blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | None:
+    """'Alla kvällar klockan 18.30—20.30' under the same heading as a list of dates."""
+    for block in blocks:
+        if (
+            block.headings == candidate.block.headings
+            and not block.is_heading
+            and not find_dates(block.text, vocab)
+        ):
+            clock = find_time_range(block.text, vocab)
+            if clock is not None and clock.end is not None:
+                return clock
+    return None
+
+
+def _attendance(place: str | None, address: str | None, online: bool) -> str | None:
+    if online:
+        return "hybrid" if place or address else "online"
+    return "in_person" if place or address else None
+
+
 def find_meetings(
     title: str, blocks: Sequence[Block], evidence: YearEvidence, context: PageContext, vocab: Vocabulary
 ) -> list[Meeting]:
     """Dated meetings on a dialogue page, one per day, details merged from every mention."""
     town = context.municipality
     place, address = _page_place(title, blocks, vocab, town)
-    page_text = "\n".join([title, *(b.text for b in blocks)])
-    if place and not address and vocab.online.search(place):
-        place = None  # 'Plats: via Teams' names a link, not a room
+    place, _ = strip_online_part(place, vocab)
     shared = _shared_time(blocks, vocab)
     candidates = find_candidates(blocks, vocab, town)
+    # Online words on a meeting's own lines concern that meeting; elsewhere, all of them.
+    dated_lines = {id(c.block) for c in candidates}
+    page_online = any(
+        find_attendance(False, b.text, vocab) == "online"
+        for b in [Block("h1", title), *blocks]
+        if id(b) not in dated_lines and not vocab.place_label.match(b.text)
+    )
     single_day = len({(c.mention.month, c.mention.day) for c in candidates}) == 1
     page_status = find_status(title, vocab) if single_day else "scheduled"
     if page_status == "scheduled" and single_day:
@@ -313,20 +354,27 @@ def find_meetings(
     dates = _unify_years(candidates, [resolve_date(c.mention, c.block, evidence) for c in candidates])
 
     merged: dict[str, Meeting] = {}
+    online_ids: set[str] = set()
+    online_only_ids: set[str] = set()
     for candidate, (day, basis) in zip(candidates, dates, strict=True):
         month_day = f"{candidate.mention.month:02d}-{candidate.mention.day:02d}"
         theme, speakers = _theme_and_speakers(candidate, vocab)
-        own_place = candidate.place if candidate.place and not vocab.online.search(candidate.place) else None
-        meeting_place = own_place or place
-        meeting_address = candidate.address if own_place or candidate.address else address
+        if candidate.online_only:
+            meeting_place, meeting_address = None, None
+        elif candidate.place or candidate.address:
+            meeting_place, meeting_address = candidate.place, candidate.address
+        else:
+            meeting_place, meeting_address = place, address
         status = candidate.status
         if status == MOVED_HERE:
             status = "scheduled"
         elif status == "scheduled":
             status = page_status
         start, end = candidate.start, candidate.end
-        if start is None and shared is not None:
-            start, end = shared.start, shared.end
+        if start is None:
+            clock = _section_time(candidate, blocks, vocab) or shared
+            if clock is not None:
+                start, end = clock.start, clock.end
         meeting = Meeting(
             id=meeting_id(context.url, day, month_day),
             title=title,
@@ -343,10 +391,13 @@ def find_meetings(
             theme=theme,
             speakers=speakers,
         )
+        if candidate.online or page_online:
+            online_ids.add(meeting.id)
+        if candidate.online_only:
+            online_only_ids.add(meeting.id)
         merged[meeting.id] = merge_meetings(merged[meeting.id], meeting) if meeting.id in merged else meeting
     return [
-        replace(m, attendance=find_attendance(bool(m.place or m.address), page_text, vocab))
-        for m in merged.values()
+        replace(m, attendance=_attendance(m.place, m.address, m.id in online_ids)) for m in merged.values()
     ]
 
 

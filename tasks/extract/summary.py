@@ -32,6 +32,11 @@ def _clock_after(pattern: str, text: str) -> time | None:
     return time(hours, minutes) if hours < 24 and minutes < 60 else None
 
 
+def _clock(text: str) -> time | None:
+    hours, minutes = (int(x) for x in re.split(r"[.:]", text))
+    return time(hours, minutes) if hours < 24 and minutes < 60 else None
+
+
 def _agenda_items(title: str, blocks: Sequence[Block], vocab: Vocabulary) -> tuple[AgendaItem, ...]:
     """Headings of the summary, minus those about the meeting itself ('Om sammanträdet')."""
     items = []
@@ -79,15 +84,18 @@ def extract_summary(
         if vocab.next_meeting.search(block.text) and (found := find_dates(block.text, vocab)):
             next_date = _date_after(found[0], held)
             break
+    span = vocab.summary_span.search(text)
+    start = _clock_after(vocab.summary_start, text) or (_clock(span.group("start")) if span else None)
+    end = _clock_after(vocab.summary_end, text) or (_clock(span.group("end")) if span else None)
     return Summary(
         body=body_match.group(1) if body_match else None,
         date=held,
         year_basis=basis,
-        start=_clock_after(vocab.summary_start, text) or (held_clock.start if held_clock else None),
-        end=_clock_after(vocab.summary_end, text) or (held_clock.end if held_clock else None),
+        start=start or (held_clock.start if held_clock else None),
+        end=end or (held_clock.end if held_clock else None),
         items=_agenda_items(title, blocks, vocab),
-        item_count=int(count.group(1)) if count else None,
-        confidential_item_count=int(confidential.group(1)) if confidential else None,
+        item_count=vocab.count(count.group("count")) if count else None,
+        confidential_item_count=vocab.count(confidential.group("count")) if confidential else None,
         next_meeting_date=next_date,
     )
 

@@ -76,6 +76,10 @@ class Vocabulary:
     summary_end: str
     summary_item_count: re.Pattern[str]
     summary_confidential: re.Pattern[str]
+    summary_span: re.Pattern[str]
+    number_words: dict[str, int]
+    document_link: re.Pattern[str]
+    venue_stop: re.Pattern[str]
     next_meeting: re.Pattern[str]
     summary_non_item_headings: tuple[str, ...]
     body: re.Pattern[str]
@@ -94,6 +98,10 @@ class Vocabulary:
     online: re.Pattern[str]
     topics: tuple[Topic, ...]
 
+    def count(self, text: str) -> int | None:
+        """'25' or 'nio' as a number."""
+        return int(text) if text.isdigit() else self.number_words.get(text.lower())
+
     def month_number(self, word: str) -> int | None:
         return self.months.get(word.lower().rstrip("."))
 
@@ -110,6 +118,11 @@ class Vocabulary:
             if topic.id == topic_id:
                 return topic.label_sv if lang == "sv" else topic.label_en
         raise KeyError(topic_id)
+
+
+def _with_numbers(pattern: str, numbers: dict[str, int]) -> str:
+    """Put the number words ('nio', 'sex') where a pattern says NUMBER."""
+    return pattern.replace("NUMBER", _alternation([re.escape(w) for w in numbers]))
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -153,6 +166,7 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
     weekdays = {str(k): int(v) for k, v in req("weekdays").items()}
     seasons = {str(k): (int(v[0]), int(v[1])) for k, v in req("seasons").items()}
     status = req("status")
+    numbers = {str(k): int(v) for k, v in req("number_words").items()}
     streets = _alternation(req("street_suffixes"))
     floors = _alternation(req("floor_words"))
     street = re.compile(
@@ -197,8 +211,18 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         summary_title=_word_regex(req("summary_title_patterns")),
         summary_start=_alternation(req("summary_start_patterns")),
         summary_end=_alternation(req("summary_end_patterns")),
-        summary_item_count=re.compile(req("summary_item_count_pattern"), re.IGNORECASE),
-        summary_confidential=re.compile(req("summary_confidential_pattern"), re.IGNORECASE),
+        summary_item_count=re.compile(
+            _with_numbers(req("summary_item_count_pattern"), numbers), re.IGNORECASE
+        ),
+        summary_confidential=re.compile(
+            _with_numbers(req("summary_confidential_pattern"), numbers), re.IGNORECASE
+        ),
+        summary_span=re.compile(req("summary_span_pattern"), re.IGNORECASE),
+        number_words=numbers,
+        document_link=re.compile(req("document_link_pattern"), re.IGNORECASE),
+        venue_stop=re.compile(
+            rf"\s+(?:{_alternation(req('venue_stop_words'))})(?!\w).*$", re.IGNORECASE | re.DOTALL
+        ),
         next_meeting=_word_regex(req("next_meeting_patterns")),
         summary_non_item_headings=tuple(h.lower() for h in req("summary_non_item_headings")),
         body=re.compile(
