@@ -384,3 +384,79 @@ def test_officials_names_are_recognised_as_personal_data() -> None:
     names = [c.value for c in result.contacts if c.kind == "name"]
     assert names == ["Sofia Lund", "Anna Lindqvist", "Per Åberg", "Karin Berg", "Monica Holm"]
     assert not any(c.functional for c in result.contacts if c.kind == "name")
+
+
+def test_article_with_a_sidebar_of_news_teasers_is_not_a_listing() -> None:
+    teasers = "".join(
+        f"<li><a href='/n{i}'>Nyhet {i}</a> <time datetime='2025-03-0{i}'>{i} mars 2025</time>"
+        f"<p>Kort ingress om en helt annan nyhet från kommunen nummer {i}.</p></li>"
+        for i in range(1, 5)
+    )
+    body = (
+        "<p>Välkommen på dialogträff tisdag 17 mars 2026 kl. 18.30-20 om stödet till anhöriga i kommunen. "
+        "Vi vill höra dina erfarenheter av hemtjänsten och avlastningen, och vad som kan bli bättre framöver.</p>"
+        f"<div class='sidebar-news'><ul>{teasers}</ul></div>"
+    )
+    assert [m.date for m in extract(page(body, title="Dialogträffar för anhöriga")).meetings] == [
+        date(2026, 3, 17)
+    ]
+
+
+def test_document_validity_and_past_event_dates_are_not_meetings() -> None:
+    body = (
+        "<p>Rådet sammanträder 5/2 2025 kl 13-15 i Stadshuset.</p>"
+        "<p>Reglementet fastställdes av kommunfullmäktige den 14 december 2021.</p>"
+        "<p>Mandatperioden gäller till och med 31 december 2026.</p><p>Giltig till: 2026-12-31</p>"
+        "<ul><li>Protokoll rådet 2024-11-20 (pdf)</li></ul>"
+    )
+    assert [m.date for m in extract(page(body, title="Kommunala pensionärsrådet")).meetings] == [
+        date(2025, 2, 5)
+    ]
+
+
+def test_time_stated_once_under_the_heading_of_a_date_list() -> None:
+    body = (
+        "<h2>Tre kvällar i Folkets hus</h2><ul><li>tisdagen den 2:a september 2025</li>"
+        "<li>torsdagen den 2:a oktober 2025</li></ul><p>Alla kvällar klockan 18.30—20.30.</p>"
+    )
+    meetings = extract(page(body, title="Medborgardialog om centrum")).meetings
+    assert {(m.start, m.end) for m in meetings} == {(time(18, 30), time(20, 30))}
+
+
+def test_online_words_on_one_dates_line_concern_that_date_only() -> None:
+    body = (
+        "<table><tr><th>Datum</th><th>Plats</th></tr>"
+        "<tr><td>12 februari 2026</td><td>Kommunhuset, sal Bolmen</td></tr>"
+        "<tr><td>14 april 2026</td><td>Kommunhuset, sal Bolmen, och via Teams</td></tr></table>"
+    )
+    meetings = extract(page(body, title="Funktionshinderrådet")).meetings
+    assert [(m.place, m.attendance) for m in meetings] == [
+        ("Kommunhuset, sal Bolmen", "in_person"),
+        ("Kommunhuset, sal Bolmen", "hybrid"),
+    ]
+
+
+def test_online_only_date_in_a_series_keeps_no_room() -> None:
+    body = (
+        "<p>Datum: 2025-05-13</p><p>Tid: 17.30–19.00</p><p>Lokal: Stadshuset, Rådhussalen</p>"
+        "<p>Datum: 2025-05-15</p><p>Tid: 17.30-19.00</p><p>Lokal: Zoom, länk skickas efter anmälan</p>"
+    )
+    meetings = extract(page(body, title="Dialogkvällar om skolorna")).meetings
+    assert [(m.place, m.attendance) for m in meetings] == [
+        ("Stadshuset, Rådhussalen", "in_person"),
+        (None, "online"),
+    ]
+
+
+def test_summary_span_and_counts_in_words() -> None:
+    body = (
+        "<p>Socialnämnden sammanträdde den 24 april 2025.</p>"
+        "<p>Mötet pågick mellan 08.30 och 12.10. Dagordningen omfattade 21 ärenden, varav nio omfattades av sekretess.</p>"
+    )
+    summary = extract(page(body, title="Det här beslutade socialnämnden 24 april")).summary
+    assert (summary.start, summary.end, summary.item_count, summary.confidential_item_count) == (
+        time(8, 30),
+        time(12, 10),
+        21,
+        9,
+    )

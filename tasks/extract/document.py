@@ -277,9 +277,25 @@ TEASER_EXCERPT_CHARS = 40
 TEASER_MAX_CHARS = 600
 
 
+# Boxes beside the article ('sidebar', 'puff', 'relaterat'): their teasers do not make a listing.
+_ASIDE = re.compile(r"side|aside|related|relaterat|widget|puff|kringinfo", re.IGNORECASE)
+
+
+def _in_aside(tag: Tag) -> bool:
+    for node in (tag, *tag.parents):
+        if not isinstance(node, Tag):
+            continue
+        if node.name == "aside":
+            return True
+        marks = " ".join([*(node.get("class") or []), str(node.get("id") or "")])
+        if marks and _ASIDE.search(marks):
+            return True
+    return False
+
+
 def _is_teaser(container: Tag) -> bool:
     """A link, a date and a short excerpt, and no nested menu: one entry of a news list."""
-    if container.find("a") is None or container.find("ul") is not None:
+    if container.find("a") is None or container.find("ul") is not None or _in_aside(container):
         return False
     text = normalize_space(container.get_text(" "))
     if len(text) > TEASER_MAX_CHARS:

@@ -175,6 +175,9 @@ def _candidate(
         place, address = find_venue_sentence(block.text, vocab, town)
     place, online_place = strip_online_part(place, vocab)
     own_text = " ".join([block.text, *(b.text for b in details)])
+    online_place = online_place or any(
+        vocab.online.search(line) for line in _place_lines([block, *details], vocab)
+    )
     segment = block.text[mention.end : next_start]
     return Candidate(
         mention=mention,
@@ -191,6 +194,16 @@ def _candidate(
         online_only=online_place and place is None and address is None,
         detail_ids=frozenset(id(b) for b in details),
     )
+
+
+def _place_lines(blocks: Sequence[Block], vocab: Vocabulary) -> list[str]:
+    """The place labels among some lines, label and value ('Lokal: Zoom, länk ...'), cells included."""
+    lines = []
+    for block in blocks:
+        for cell in block.text.split(" | "):
+            if vocab.place_label.match(cell) or vocab.place_label_inline.match(cell):
+                lines.append(cell)
+    return lines
 
 
 def find_candidates(blocks: Sequence[Block], vocab: Vocabulary, town: str | None) -> list[Candidate]:
