@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import urldefrag, urljoin, urlsplit
+from urllib.parse import urljoin
 
 from tasks.extract.document import parse_html
 from tasks.registry import FollowRule
+from tasks.scope import clean_url, scope_refusal
 
 
-def discover_links(html: str, base_url: str, rule: FollowRule, hosts: frozenset[str]) -> list[str]:
-    """Absolute http(s) links matched by the rule's selector (and pattern), on the given hosts.
+def candidate_links(html: str, base_url: str, rule: FollowRule) -> list[str]:
+    """Absolute links matched by the rule's selector (and pattern), wherever they point.
 
     The pattern, when set, is searched in the link's URL and its text, so
     'dialog|medborgar' finds both '/dialogmote.html' and 'Välkommen på dialog'.
@@ -21,17 +22,29 @@ def discover_links(html: str, base_url: str, rule: FollowRule, hosts: frozenset[
     except Exception:  # a bad selector in config finds nothing rather than stopping the run
         return []
     pattern = re.compile(rule.match, re.IGNORECASE) if rule.match else None
-    found: list[str] = []
+    found: dict[str, None] = {}  # ordered and O(1) to test: a hostile page may hold 100,000 links
     for anchor in anchors:
         href = anchor.get("href") if anchor.name == "a" else None
         if not isinstance(href, str) or not href.strip():
             continue
-        url = urldefrag(urljoin(base_url, href.strip())).url
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or parts.netloc.lower() not in hosts:
+        try:
+            url = clean_url(urljoin(base_url, href.strip()))
+        except ValueError:  # e.g. 'http://[broken' : not a link worth following
             continue
         if pattern and not (pattern.search(url) or pattern.search(anchor.get_text(" "))):
             continue
-        if url not in found:
-            found.append(url)
-    return found
+        found.setdefault(url)
+    return list(found)
+
+
+def discover_links(
+    html: str,
+    base_url: str,
+    rule: FollowRule,
+    hosts: frozenset[str],
+    path_prefixes: tuple[str, ...] = (),
+) -> list[str]:
+    """The candidate links that stay inside the given hosts and path prefixes."""
+    return [
+        u for u in candidate_links(html, base_url, rule) if scope_refusal(u, hosts, path_prefixes) is None
+    ]

@@ -27,10 +27,19 @@ OPTIONAL_KEYS = (
     "allow_private_network",
     "max_pages",
     "min_delay_seconds",
+    "max_concurrency",
+    "path_prefixes",
+    "max_depth",
+    "sitemaps",
+    "feeds",
 )
 DEFAULT_USER_AGENT = "kommundialog/0.1 (open-data crawler of municipal dialogue meetings)"
 DEFAULT_MAX_PAGES = 50
 DEFAULT_MIN_DELAY_SECONDS = 1.0
+DEFAULT_MAX_CONCURRENCY = 1
+MAX_CONCURRENCY_LIMIT = 8
+DEFAULT_MAX_DEPTH = 1
+MAX_DEPTH_LIMIT = 5
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SCB_CODE = re.compile(r"^\d{4}$")
 _CRON = re.compile(r"^(\S+\s+){4}\S+$")
@@ -72,6 +81,13 @@ class Source:
     allow_private_network: bool = False
     max_pages: int = DEFAULT_MAX_PAGES
     min_delay_seconds: float = DEFAULT_MIN_DELAY_SECONDS
+    # Politeness and scope (issue 4): requests at once per host, allowed path prefixes,
+    # how many link steps from a start page, and sitemaps/feeds to discover pages from.
+    max_concurrency: int = DEFAULT_MAX_CONCURRENCY
+    path_prefixes: tuple[str, ...] = ()
+    max_depth: int = DEFAULT_MAX_DEPTH
+    sitemaps: tuple[str, ...] = ()
+    feeds: tuple[str, ...] = ()
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -108,16 +124,49 @@ def _parse_follow(value: Any, path: str, entry: str) -> FollowRule | None:
     return FollowRule(links=str(value.get("links", "a")), match=match)
 
 
-def _parse_urls(value: Any, path: str, entry: str) -> tuple[str, ...]:
+def _parse_urls(value: Any, path: str, entry: str, key: str = "start_urls") -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value:
-        raise _fail(path, entry, "start_urls must be a non-empty list of http(s) URLs")
+        raise _fail(path, entry, f"{key} must be a non-empty list of http(s) URLs")
     for url in value:
         parts = urlsplit(str(url))
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise _fail(path, entry, f"start_urls: '{url}' is not an absolute http(s) URL")
+            raise _fail(path, entry, f"{key}: '{url}' is not an absolute http(s) URL")
     return tuple(str(u) for u in value)
+
+
+def _parse_int(raw: dict, key: str, default: int, low: int, high: int, path: str, entry: str) -> int:
+    value = raw.get(key, default)
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise _fail(path, entry, f"{key} must be a whole number from {low} to {high}")
+    return value
+
+
+def _parse_prefixes(value: Any, starts: tuple[str, ...], path: str, entry: str) -> tuple[str, ...]:
+    """Path prefixes ('/socialtjanst/'); every start URL must lie inside them."""
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(p, str) and p.startswith("/") for p in value):
+        raise _fail(path, entry, "path_prefixes must be a list of paths starting with '/'")
+    for url in starts:
+        if not any((urlsplit(url).path or "/").startswith(p) for p in value):
+            raise _fail(path, entry, f"start_urls: '{url}' is outside path_prefixes {value}")
+    return tuple(value)
+
+
+def _parse_discovery_urls(
+    raw: dict, key: str, starts: tuple[str, ...], path: str, entry: str
+) -> tuple[str, ...]:
+    """Sitemap or feed URLs: absolute http(s), on the hosts of the start URLs."""
+    if raw.get(key) is None:
+        return ()
+    urls = _parse_urls(raw[key], path, entry, key)
+    hosts = {urlsplit(u).netloc.lower() for u in starts}
+    for url in urls:
+        if urlsplit(url).netloc.lower() not in hosts:
+            raise _fail(path, entry, f"{key}: '{url}' is not on a host of start_urls")
+    return urls
 
 
 def parse_source(raw: Any, path: str, index: int) -> Source:
@@ -156,17 +205,25 @@ def parse_source(raw: Any, path: str, index: int) -> Source:
     delay = raw.get("min_delay_seconds", DEFAULT_MIN_DELAY_SECONDS)
     if not isinstance(delay, int | float) or delay < 0:
         raise _fail(path, entry, "min_delay_seconds must be a number >= 0")
+    start_urls = _parse_urls(raw["start_urls"], path, entry)
     return Source(
         id=entry,
         municipality=str(raw["municipality"]),
         municipality_code=code,
-        start_urls=_parse_urls(raw["start_urls"], path, entry),
+        start_urls=start_urls,
         follow=_parse_follow(raw.get("follow"), path, entry),
         profile=profile,
         schedule=str(schedule) if schedule is not None else None,
         allow_private_network=allow_private,
         max_pages=max_pages,
         min_delay_seconds=float(delay),
+        max_concurrency=_parse_int(
+            raw, "max_concurrency", DEFAULT_MAX_CONCURRENCY, 1, MAX_CONCURRENCY_LIMIT, path, entry
+        ),
+        path_prefixes=_parse_prefixes(raw.get("path_prefixes"), start_urls, path, entry),
+        max_depth=_parse_int(raw, "max_depth", DEFAULT_MAX_DEPTH, 0, MAX_DEPTH_LIMIT, path, entry),
+        sitemaps=_parse_discovery_urls(raw, "sitemaps", start_urls, path, entry),
+        feeds=_parse_discovery_urls(raw, "feeds", start_urls, path, entry),
     )
 
 
@@ -210,7 +267,15 @@ def rebase_registry(registry: Registry, origins: dict[str, str]) -> Registry:
                 return new + url[len(old) :]
         return url
 
-    sources = tuple(replace(s, start_urls=tuple(move(u) for u in s.start_urls)) for s in registry.sources)
+    sources = tuple(
+        replace(
+            s,
+            start_urls=tuple(move(u) for u in s.start_urls),
+            sitemaps=tuple(move(u) for u in s.sitemaps),
+            feeds=tuple(move(u) for u in s.feeds),
+        )
+        for s in registry.sources
+    )
     return replace(registry, sources=sources)
 
 
@@ -245,6 +310,14 @@ def registry_to_data(registry: Registry) -> dict[str, Any]:
             }
         if s.schedule:
             entry["schedule"] = s.schedule
+        optional = {
+            "max_concurrency": (s.max_concurrency, DEFAULT_MAX_CONCURRENCY),
+            "path_prefixes": (list(s.path_prefixes), []),
+            "max_depth": (s.max_depth, DEFAULT_MAX_DEPTH),
+            "sitemaps": (list(s.sitemaps), []),
+            "feeds": (list(s.feeds), []),
+        }
+        entry.update({key: value for key, (value, default) in optional.items() if value != default})
         sources.append(entry)
     return {"settings": {"user_agent": registry.user_agent, **registry.extra}, "sources": sources}
 

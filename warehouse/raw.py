@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import os
 import tempfile
+import zlib
 from pathlib import Path
 
 
@@ -31,3 +32,11 @@ def archive_raw_page(root: Path, content_hash: str, body: bytes) -> Path:
 
 def read_raw_page(root: Path, content_hash: str) -> bytes:
     return gzip.decompress(raw_path(root, content_hash).read_bytes())
+
+
+def stored_raw_page(root: Path, content_hash: str) -> bytes | None:
+    """The archived body for a hash, or None when it is missing or unreadable (then refetch)."""
+    try:
+        return read_raw_page(root, content_hash)
+    except (OSError, EOFError, zlib.error):
+        return None

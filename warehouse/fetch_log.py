@@ -1,0 +1,155 @@
+"""The fetch log and what incremental crawling needs from the warehouse.
+
+Every URL a run asked for (pages, robots.txt, sitemaps, feeds) is one row of
+`fetch_log`: when, status, bytes, time taken, outcome and why. The next run
+reads its validators back to send conditional requests; a page's validators
+count only while the `pages` table still holds the extraction of that very
+content by the current extractor, so a page whose load failed, or that an
+older extractor read, is fetched and extracted again.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from tasks.records import FetchedPage, PreviousFetch
+
+_LOG_SCHEMA = pa.schema(
+    [
+        ("run_id", pa.string()),
+        ("source_id", pa.string()),
+        ("url", pa.string()),
+        ("final_url", pa.string()),
+        ("purpose", pa.string()),
+        ("requested_at", pa.timestamp("us", tz="UTC")),
+        ("http_status", pa.int32()),
+        ("bytes", pa.int64()),
+        ("elapsed_ms", pa.int32()),
+        ("attempts", pa.int32()),
+        ("outcome", pa.string()),
+        ("reason", pa.string()),
+        ("error", pa.string()),
+        ("etag", pa.string()),
+        ("last_modified", pa.string()),
+        ("content_hash", pa.string()),
+    ]
+)
+
+
+def _log_row(run_id: str, source_id: str, fetch: FetchedPage) -> dict[str, object]:
+    return {
+        "run_id": run_id,
+        "source_id": source_id,
+        "url": fetch.url,
+        "final_url": fetch.final_url,
+        "purpose": fetch.purpose,
+        "requested_at": fetch.fetched_at,
+        "http_status": fetch.status,
+        "bytes": fetch.size,
+        "elapsed_ms": round(fetch.elapsed_seconds * 1000),
+        "attempts": fetch.attempts,
+        "outcome": fetch.outcome,
+        "reason": fetch.reason,
+        "error": fetch.error,
+        "etag": fetch.etag,
+        "last_modified": fetch.last_modified,
+        "content_hash": fetch.content_hash,
+    }
+
+
+def record_fetches(
+    con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, fetches: Sequence[FetchedPage]
+) -> int:
+    """Append a source's fetches to the log in one statement; returns the rows written."""
+    if not fetches:
+        return 0
+    batch = pa.Table.from_pylist([_log_row(run_id, source_id, f) for f in fetches], schema=_LOG_SCHEMA)
+    con.register("fetch_batch", batch)
+    try:
+        con.execute(f"INSERT INTO fetch_log ({', '.join(_LOG_SCHEMA.names)}) SELECT * FROM fetch_batch")
+    finally:
+        con.unregister("fetch_batch")
+    return batch.num_rows
+
+
+def previous_fetches(
+    con: duckdb.DuckDBPyConnection, extractor_version: str
+) -> dict[str, dict[str, PreviousFetch]]:
+    """Per source and URL, the last good fetch whose content the warehouse holds (and by which extractor)."""
+    rows = con.execute(
+        """
+        WITH latest AS (
+            SELECT * FROM fetch_log
+            WHERE purpose = 'page' AND outcome IN ('fetched', 'unchanged') AND content_hash IS NOT NULL
+            QUALIFY row_number() OVER (PARTITION BY source_id, url ORDER BY requested_at DESC) = 1
+        )
+        SELECT l.source_id, l.url, l.final_url, l.content_hash, l.etag, l.last_modified, l.requested_at,
+               p.extractor_version IS NOT DISTINCT FROM ? AS extracted
+        FROM latest l JOIN pages p ON p.url = l.url AND p.source_id = l.source_id
+        WHERE p.content_hash = l.content_hash AND p.error IS NULL AND p.extractor_version IS NOT NULL
+        """,
+        [extractor_version],
+    ).fetchall()
+    found: dict[str, dict[str, PreviousFetch]] = {}
+    for source_id, url, final_url, digest, etag, last_modified, checked_at, extracted in rows:
+        found.setdefault(source_id, {})[url] = PreviousFetch(
+            url=url,
+            final_url=final_url or url,
+            content_hash=digest,
+            etag=etag,
+            last_modified=last_modified,
+            checked_at=checked_at,
+            extracted=extracted,
+        )
+    return found
+
+
+def mark_unchanged_seen(
+    con: duckdb.DuckDBPyConnection, source_id: str, page_urls: Sequence[str], now: datetime
+) -> None:
+    """Records on pages found unchanged are still stated there: move their last_seen_at on."""
+    if not page_urls:
+        return
+    for table in ("meetings", "summaries"):
+        con.execute(
+            f"UPDATE {table} SET last_seen_at = ? WHERE source_id = ? AND list_contains(?, page_url)",
+            [now, source_id, list(page_urls)],
+        )
+
+
+def source_record_counts(con: duckdb.DuckDBPyConnection, source_id: str) -> tuple[int, int]:
+    """Meetings and summaries the warehouse holds for a source, after this run's load."""
+    meetings, summaries = con.execute(
+        "SELECT (SELECT count(*) FROM meetings WHERE source_id = $1), "
+        "(SELECT count(*) FROM summaries WHERE source_id = $1)",
+        [source_id],
+    ).fetchone()
+    return meetings, summaries
+
+
+def record_crawl_summary(
+    con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, counts: dict[str, object]
+) -> None:
+    """Store a source's run summary (the fields of tasks.crawl.CrawlCounts)."""
+    failed = counts.get("failed") or {}
+    con.execute(
+        "INSERT OR REPLACE INTO crawl_summaries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            source_id,
+            counts.get("pages", 0),
+            counts.get("fetched", 0),
+            counts.get("unchanged", 0),
+            counts.get("duplicate", 0),
+            counts.get("robots", 0),
+            counts.get("out_of_scope", 0),
+            sum(failed.values()),
+            json.dumps(failed, ensure_ascii=False),
+            counts.get("over_limit", 0),
+        ],
+    )
