@@ -19,6 +19,7 @@ DEFAULT_OUT = Path("data/catalogue")
 DEFAULT_CRON = "0 6 * * *"
 SCHEDULE_TIMEZONE = "Europe/Stockholm"
 PRODUCTION_REGISTRY = Path(__file__).resolve().parents[1] / "config" / "sources.yaml"
+CATALOGUE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "catalogue.yaml"
 
 
 def _say(message: str) -> None:
@@ -59,7 +60,9 @@ def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
     for error in summary.errors:
         _say(f"  error: {error}")
     _say(f"Warehouse: {db}  (tables: {summary.table_counts})")
-    _say(f"Catalogue: {out}/ ({', '.join(sorted(summary.outputs))})")
+    _say(
+        f"Catalogue: {out}/ ({len(summary.outputs)} files: index.html, meetings.csv, meetings.ics, catalog.rdf, ...)"
+    )
     _say(f"Open {out / 'index.html'} in a browser to look at it.")
     return 0
 
@@ -172,6 +175,64 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    """Rebuild the catalogue from the warehouse alone: no crawl, no Prefect, no network."""
+    import duckdb
+
+    from warehouse.catalogue.config import load_catalogue_config
+    from warehouse.catalogue.privacy import PersonalDataError
+    from warehouse.catalogue.publish import publish_catalogue
+    from warehouse.catalogue.release import CatalogueError, served_release
+    from warehouse.catalogue.rows import data_as_of
+    from warehouse.catalogue.validate import ReleaseInvalid
+    from warehouse.db import WarehouseError, open_warehouse
+
+    db, out = Path(args.db), Path(args.out)
+    if not db.is_file():
+        raise CommandError(f"no warehouse at {db}: run `kommundialog run` or `kommundialog demo` first")
+    config = load_catalogue_config(args.config)
+    before = served_release(out)
+    try:
+        with open_warehouse(db, read_only=True) as con:
+            as_of = data_as_of(con)
+            if as_of is None:
+                raise CommandError(f"{db} holds no data yet: run `kommundialog run` first")
+            files = publish_catalogue(con, out, as_of, config)
+    except (WarehouseError, duckdb.Error) as exc:
+        raise CommandError(f"cannot read the warehouse {db}: {exc}") from exc
+    except (CatalogueError, ReleaseInvalid, PersonalDataError) as exc:
+        print(f"kommundialog publish: failed, the served catalogue is unchanged: {exc}", file=sys.stderr)
+        return 1
+    after = served_release(out)
+    if after == before:
+        _say(f"Unchanged: release {after} in {out}/ already holds this data ({len(files)} files).")
+    else:
+        _say(f"Published release {after} to {out}/ ({len(files)} files; previous: {before or 'none'}).")
+    _say(f"Open {out / 'index.html'} or run `kommundialog serve-catalogue --out {out}`.")
+    return 0
+
+
+def cmd_serve_catalogue(args: argparse.Namespace) -> int:
+    """Serve the published catalogue on 127.0.0.1 until Ctrl-C."""
+    from warehouse.catalogue.serve import catalogue_server
+
+    out = Path(args.out)
+    if not (out / "index.html").is_file():
+        raise CommandError(f"no catalogue in {out}/: run `kommundialog publish` first")
+    try:
+        server = catalogue_server(out, args.port)
+    except OSError as exc:
+        raise CommandError(f"cannot listen on 127.0.0.1:{args.port}: {exc.strerror}; try --port") from exc
+    _say(f"Serving {out}/ at http://127.0.0.1:{server.server_address[1]}/ (Ctrl-C stops it)")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
 class CommandError(Exception):
     """A user-facing error: printed without a traceback, exit code 2."""
 
@@ -231,6 +292,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     storage(schedule)
     schedule.set_defaults(handler=cmd_schedule)
+
+    publish = commands.add_parser("publish", help="rebuild the open-data catalogue from the warehouse")
+    storage(publish)
+    publish.add_argument(
+        "--config", default=str(CATALOGUE_CONFIG), help="catalogue metadata YAML (default: %(default)s)"
+    )
+    publish.set_defaults(handler=cmd_publish)
+
+    serve = commands.add_parser("serve-catalogue", help="serve the published catalogue on 127.0.0.1")
+    serve.add_argument("--out", default=str(DEFAULT_OUT), help="catalogue folder (default: %(default)s)")
+    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free one)")
+    serve.set_defaults(handler=cmd_serve_catalogue)
     return parser
 
 

@@ -11,10 +11,13 @@ from zoneinfo import ZoneInfo
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks.fetch import Fetcher
+from tasks.crawl import CrawlCounts, count_outcomes, describe_counts
+from tasks.extract.page import EXTRACTOR_VERSION
+from tasks.fetch import Fetcher, limits_from_settings
 from tasks.registry import load_registry
 from tasks.steps import crawl, extract_pages, load_source, publish
 from warehouse.db import finish_run, open_warehouse, start_run, table_counts
+from warehouse.fetch_log import previous_fetches
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Sources crawled at once; each host still gets one request at a time.
@@ -33,6 +36,7 @@ class RunSummary:
     summaries: int = 0
     errors: list[str] = field(default_factory=list)
     per_source: dict[str, str] = field(default_factory=dict)
+    crawl_counts: dict[str, CrawlCounts] = field(default_factory=dict)
     outputs: dict[str, int] = field(default_factory=dict)
     table_counts: dict[str, int] = field(default_factory=dict)
 
@@ -45,6 +49,7 @@ def collect(sources_file: str, db_path: str, out_dir: str) -> RunSummary:
     """
     logger = get_run_logger()
     registry = load_registry(sources_file)
+    limits = limits_from_settings(registry.extra.get("fetch"))  # a bad setting fails before any work
     now = datetime.now(UTC)
     today = now.astimezone(STOCKHOLM).date()
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
@@ -52,36 +57,37 @@ def collect(sources_file: str, db_path: str, out_dir: str) -> RunSummary:
     summary = RunSummary(run_id=run_id, sources=len(registry.sources))
     with open_warehouse(db_path) as con:
         start_run(con, run_id, now)
+        previous = previous_fetches(con, EXTRACTOR_VERSION)  # validators for conditional requests
 
-    fetcher = Fetcher(registry.user_agent)
+    fetcher = Fetcher(registry.user_agent, limits)
     try:
-        futures = {s.id: crawl.submit(s, fetcher, raw_dir) for s in registry.sources}
+        futures = {s.id: crawl.submit(s, fetcher, raw_dir, previous.get(s.id, {})) for s in registry.sources}
         for source in registry.sources:
             try:
-                pages = futures[source.id].result()
-                extractions = extract_pages(source, pages, today)
-                counts = load_source(db_path, source, pages, extractions, run_id, now)
+                crawled = futures[source.id].result()
+                extractions = extract_pages(source, crawled.pages, today)
+                counts = load_source(db_path, source, crawled, extractions, run_id, now)
             except Exception as exc:  # one broken source must not stop the others
                 message = f"{source.id}: {type(exc).__name__}: {exc}"
                 summary.errors.append(message)
                 summary.per_source[source.id] = f"failed: {exc}"
                 logger.error("source %s failed: %s", source.id, exc)
                 continue
-            failed = [p for p in pages if not p.ok]
+            not_read = [p for p in crawled.pages if p.outcome not in ("fetched", "unchanged", "duplicate")]
+            crawl_counts = summary.crawl_counts[source.id] = count_outcomes(crawled)
             summary.pages += counts.pages
-            summary.failed_pages += len(failed)
+            summary.failed_pages += crawl_counts.failed_total
             summary.meetings += counts.meetings
             summary.summaries += counts.summaries
-            summary.errors.extend(f"{source.id}: {p.url}: {p.error}" for p in failed)
+            summary.errors.extend(f"{source.id}: {p.url}: {p.error}" for p in not_read)
             summary.per_source[source.id] = (
-                f"{counts.pages} pages ({len(failed)} failed), {counts.meetings} meetings, "
-                f"{counts.summaries} summaries"
+                f"{describe_counts(crawl_counts)}; {counts.meetings} meetings, {counts.summaries} summaries"
             )
             logger.info("source %s: %s", source.id, summary.per_source[source.id])
     finally:
         fetcher.close()
 
-    summary.outputs = publish(db_path, out_dir, today, now)
+    summary.outputs = publish(db_path, out_dir, now)
     with open_warehouse(db_path) as con:
         status = "ok" if not summary.errors else "partial"
         totals = {

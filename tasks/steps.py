@@ -6,42 +6,52 @@ task call costs Prefect bookkeeping, and parsing stays out of the task bodies.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.crawl import crawl_source
-from tasks.extract.document import decode_html
+from tasks.charset import decode_text
+from tasks.crawl import CrawlResult, count_outcomes, crawl_source
 from tasks.extract.page import EXTRACTOR_VERSION, extract_page
 from tasks.fetch import Fetcher
-from tasks.records import FetchedPage, PageContext, PageExtraction
+from tasks.records import FetchedPage, PageContext, PageExtraction, PreviousFetch
 from tasks.registry import Source
 from warehouse.db import LoadCounts, load_source_batch, open_warehouse
+from warehouse.fetch_log import (
+    mark_unchanged_seen,
+    record_crawl_summary,
+    record_fetches,
+    source_record_counts,
+)
 from warehouse.publish import publish_catalogue
-from warehouse.raw import archive_raw_page
+from warehouse.raw import archive_raw_page, stored_raw_page
 
 
 @task(name="crawl-source", cache_policy=NO_CACHE)
-def crawl(source: Source, fetcher: Fetcher, raw_dir: str) -> list[FetchedPage]:
-    """Fetch a source's pages and keep each body in the raw archive."""
+def crawl(
+    source: Source, fetcher: Fetcher, raw_dir: str, previous: dict[str, PreviousFetch] | None = None
+) -> CrawlResult:
+    """Fetch a source's pages (conditionally when seen before) and keep each new body in the raw archive."""
     logger = get_run_logger()
-    pages = crawl_source(source, fetcher)
-    for page in pages:
-        if page.ok and page.content_hash:
+    result = crawl_source(source, fetcher, previous, partial(stored_raw_page, Path(raw_dir)))
+    for page in result.pages:
+        if page.ok and page.content_hash and page.body:
             archive_raw_page(Path(raw_dir), page.content_hash, page.body)
-        else:
+        elif page.error:
             logger.warning("[%s] %s: %s", source.id, page.url, page.error)
-    return pages
+    return result
 
 
 @task(name="extract-pages", cache_policy=NO_CACHE)
 def extract_pages(source: Source, pages: list[FetchedPage], fetched_on: date) -> list[PageExtraction]:
-    """Run the pure extractor over every page fetched without error."""
+    """Run the pure extractor over every new or changed page (unchanged ones keep their records)."""
     extractions = []
     for page in pages:
-        if not page.ok:
+        if not page.changed:
             continue
         context = PageContext(
             url=page.final_url,
@@ -49,7 +59,13 @@ def extract_pages(source: Source, pages: list[FetchedPage], fetched_on: date) ->
             municipality=source.municipality,
             profile=source.profile,
         )
-        extraction = extract_page(decode_html(page.body, page.content_type), context)
+        try:
+            extraction = extract_page(decode_text(page.body, page.content_type), context)
+        except Exception as exc:  # one unreadable page must not cost the source its other pages
+            get_run_logger().error(
+                "[%s] %s: extraction failed: %s: %s", source.id, page.url, type(exc).__name__, exc
+            )
+            continue
         extractions.append(extraction)
     return extractions
 
@@ -58,18 +74,29 @@ def extract_pages(source: Source, pages: list[FetchedPage], fetched_on: date) ->
 def load_source(
     db_path: str,
     source: Source,
-    pages: list[FetchedPage],
+    crawled: CrawlResult,
     extractions: list[PageExtraction],
     run_id: str,
     now: datetime,
 ) -> LoadCounts:
-    """Load one source's batch into the warehouse in one transaction."""
+    """Log the source's fetches, load its new and changed pages in one transaction.
+
+    Unchanged pages are not reloaded: their records stay as they are and are
+    marked as seen again. Counts are what the warehouse now holds for the source.
+    """
+    fresh = [p for p in crawled.pages if p.outcome not in ("unchanged", "duplicate")]
+    unchanged = [p.final_url for p in crawled.pages if p.outcome == "unchanged"]
     with open_warehouse(db_path) as con:
-        return load_source_batch(con, source, pages, extractions, run_id, now, EXTRACTOR_VERSION)
+        record_fetches(con, run_id, source.id, crawled.fetches)
+        record_crawl_summary(con, run_id, source.id, asdict(count_outcomes(crawled)))
+        load_source_batch(con, source, fresh, extractions, run_id, now, EXTRACTOR_VERSION)
+        mark_unchanged_seen(con, source.id, unchanged, now)
+        meetings, summaries = source_record_counts(con, source.id)
+    return LoadCounts(pages=len(crawled.pages), meetings=meetings, summaries=summaries)
 
 
 @task(name="publish-catalogue", cache_policy=NO_CACHE)
-def publish(db_path: str, out_dir: str, today: date, now: datetime) -> dict[str, int]:
-    """Rebuild the open-data catalogue from the warehouse."""
+def publish(db_path: str, out_dir: str, now: datetime) -> dict[str, int]:
+    """Rebuild the open-data catalogue from the warehouse; `now` (the run's start) dates a changed release."""
     with open_warehouse(db_path) as con:
-        return publish_catalogue(con, out_dir, today, now)
+        return publish_catalogue(con, out_dir, now)

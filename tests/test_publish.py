@@ -1,10 +1,58 @@
-"""Catalogue rendering: Excel-friendly, formula-safe CSV and escaped HTML."""
+"""Catalogue rendering, piece by piece: CSV cells, escaping in pages, calendars and RDF."""
 
 from __future__ import annotations
 
-from datetime import date
+import json
 
-from warehouse.publish import MEETING_COLUMNS, public_row, render_csv, render_index, safe_cell
+import icalendar
+import rdflib
+from rdflib.compare import isomorphic
+
+from tests.catalogue_support import catalogue_config
+from warehouse.catalogue.build import topic_labels
+from warehouse.catalogue.events import script_json
+from warehouse.catalogue.history import PreviousRelease, ReleaseMeta, apply_history, count_changes
+from warehouse.catalogue.ics import escape_text, fold, render_calendar
+from warehouse.catalogue.page import PageContext, activity_chart, human_size, render_index
+from warehouse.catalogue.rdf import IRI, Graph, Literal, to_rdfxml, to_turtle
+from warehouse.catalogue.rows import Snapshot, local_datetime, public_row
+from warehouse.catalogue.schema import MEETINGS
+from warehouse.catalogue.tabular import render_csv, safe_cell
+from warehouse.publish import publish_catalogue
+
+HOSTILE = {
+    "meeting_id": "m-0123456789abcdef",
+    "uid": "m-0123456789abcdef@example.se",
+    "revision": 0,
+    "municipality": "Exempelby",
+    "municipality_code": "9999",
+    "title": "<script>alert(1)</script>",
+    "date": "2030-01-01",
+    "month_day": None,
+    "start": "18:00",
+    "end": None,
+    "place": "Café <b>Oasen</b> & Co",
+    "address": None,
+    "attendance": "online",
+    "status": "scheduled",
+    "topics": ["addiction"],
+    "theme": None,
+    "organiser": None,
+    "start_at": "2030-01-01T18:00:00+01:00",
+    "end_at": None,
+    "previous_date": None,
+    "page_url": 'https://x.se/"onmouseover="alert(1)',
+    "source_id": "x",
+    "year_basis": "stated",
+    "first_seen_at": "2029-12-01T06:00:00Z",
+    "revised_at": "2029-12-01T06:00:00Z",
+}
+
+
+def test_publish_catalogue_is_importable_where_the_flow_finds_it() -> None:
+    from warehouse.catalogue import publish_catalogue as package_entry
+
+    assert publish_catalogue is package_entry
 
 
 def test_csv_has_bom_and_keeps_swedish_letters() -> None:
@@ -17,27 +65,107 @@ def test_formula_cells_are_neutralised() -> None:
     assert safe_cell('=HYPERLINK("http://x")') == '\'=HYPERLINK("http://x")'
     assert safe_cell("+46 123") == "'+46 123"
     assert safe_cell("@SUM(A1)") == "'@SUM(A1)"
+    assert safe_cell("-1+1") == "'-1+1"
     assert safe_cell("Oasen") == "Oasen"
     assert safe_cell(["addiction", "mental_health"]) == "addiction;mental_health"
+    assert safe_cell(True) == "true" and safe_cell(None) == ""
 
 
 def test_public_row_removes_personal_contacts_from_prose() -> None:
     row = public_row(
-        {"title": "Dialog – frågor till anna.svensson@kommun.se eller 070-123 45 67", "place": "Oasen"}
+        {"title": "Dialog – frågor till anna.svensson@kommun.se eller 070-123 45 67", "place": "Oasen"},
+        MEETINGS,
     )
     assert "anna.svensson" not in row["title"] and "070-123 45 67" not in row["title"]
+    assert row["place"] == "Oasen"
+
+
+def test_local_times_carry_the_swedish_offset_of_their_day() -> None:
+    assert local_datetime("2024-05-28", "17:30") == "2024-05-28T17:30:00+02:00"
+    assert local_datetime("2025-01-14", "18:00") == "2025-01-14T18:00:00+01:00"
+    assert local_datetime(None, "18:00") is None
+
+
+def _context(meetings: list[dict]) -> PageContext:
+    municipalities = [
+        {"municipality_code": "9999", "municipality": "Exempelby", "meetings": 1, "summaries": 0}
+    ]
+    snapshot = Snapshot(meetings, [], [], municipalities, [])
+    return PageContext(catalogue_config(), snapshot, topic_labels(), "2029-12-01T06:00:00Z", "r1", {}, {})
 
 
 def test_index_escapes_scraped_text() -> None:
-    meeting = {column: None for column in MEETING_COLUMNS} | {
-        "title": "<script>alert(1)</script>",
-        "municipality": "Exempelby",
-        "page_url": 'https://x.se/"onmouseover="alert(1)',
-        "status": "scheduled",
-        "date": "2030-01-01",
-        "topics": [],
-    }
-    page = render_index([meeting], [], date(2026, 1, 1), {}, "2026-01-01T00:00:00").decode()
+    page = render_index(_context([HOSTILE])).decode()
     assert "<script>alert(1)</script>" not in page
-    assert "&lt;script&gt;" in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert '"onmouseover="' not in page
+    assert "Café &lt;b&gt;Oasen&lt;/b&gt; &amp; Co" in page
+
+
+def test_json_ld_in_a_page_cannot_close_its_script_element() -> None:
+    text = script_json({"name": "</script><script>alert(1)</script>", "x": "a & b"})
+    assert "</script>" not in text and "<" not in text and "&" not in text
+    assert json.loads(text)["name"] == "</script><script>alert(1)</script>"
+
+
+def test_calendar_text_is_escaped_and_folded_at_75_octets() -> None:
+    assert escape_text("a,b;c\\d\ne") == "a\\,b\\;c\\\\d\\ne"
+    line = "SUMMARY:" + "åäö" * 40
+    folded = fold(line)
+    assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
+    assert folded.replace("\r\n ", "") == line
+
+
+def test_calendar_of_a_hostile_meeting_parses_back_to_the_same_text() -> None:
+    raw = render_calendar([HOSTILE], "Test", topic_labels().label, "Beskrivning, med komma")
+    event = icalendar.Calendar.from_ical(raw).walk("VEVENT")[0]
+    assert str(event["SUMMARY"]) == "<script>alert(1)</script>"
+    assert str(event["LOCATION"]) == "Café <b>Oasen</b> & Co"
+    assert str(event["UID"]) == HOSTILE["uid"]
+
+
+def test_rdf_writers_escape_literals_and_agree() -> None:
+    graph = Graph()
+    subject = IRI("https://example.se/dataset/x")
+    graph.add(
+        subject, IRI("http://purl.org/dc/terms/title"), Literal('Tre "citat" & <taggar>\nrad två', lang="sv")
+    )
+    graph.add(subject, IRI("http://purl.org/dc/terms/identifier"), Literal("x-1"))
+    prefixes = {"dct": "http://purl.org/dc/terms/"}
+    xml = rdflib.Graph().parse(data=to_rdfxml(graph, prefixes), format="xml")
+    turtle = rdflib.Graph().parse(data=to_turtle(graph, prefixes), format="turtle")
+    assert isomorphic(xml, turtle)
+    assert (
+        str(xml.value(rdflib.URIRef(subject.value), rdflib.URIRef("http://purl.org/dc/terms/title")))
+        == 'Tre "citat" & <taggar>\nrad två'
+    )
+
+
+def test_sizes_read_the_swedish_way() -> None:
+    assert human_size(850) == "850 byte"
+    assert human_size(2150) == "2,1 kB"
+    assert human_size(1_300_000) == "1,3 MB"
+
+
+def test_chart_counts_meetings_per_month_over_the_whole_span() -> None:
+    meetings = [{"date": d} for d in ("2024-01-05", "2024-01-20", "2024-03-02")] + [{"date": None}]
+    chart = activity_chart(meetings)
+    assert [(b["month"], b["count"]) for b in chart["bars"]] == [
+        ("2024-01", 2),
+        ("2024-02", 0),
+        ("2024-03", 1),
+    ]
+    assert chart["rows"] == [("2024-01", 2), ("2024-03", 1)]
+
+
+def test_history_keeps_uids_and_counts_a_retitle_as_a_change() -> None:
+    first = apply_history([dict(HOSTILE)], [], "example.se", "2029-12-01T06:00:00Z")
+    assert first[0]["revision"] == 0 and first[0]["uid"] == "m-0123456789abcdef@example.se"
+    retitled = apply_history([{**HOSTILE, "title": "Nytt"}], first, "example.se", "2029-12-02T06:00:00Z")
+    assert (retitled[0]["uid"], retitled[0]["revision"], retitled[0]["revised_at"]) == (
+        first[0]["uid"],
+        1,
+        "2029-12-02T06:00:00Z",
+    )
+    previous = PreviousRelease(meetings=first, meta=ReleaseMeta("r1", "2029-12-01T06:00:00Z"))
+    assert count_changes(retitled, previous, set()).changed == 1

@@ -98,6 +98,40 @@ CREATE TABLE IF NOT EXISTS summaries (
     last_seen_at TIMESTAMPTZ NOT NULL,
     run_id VARCHAR NOT NULL
 );
+-- One row per URL the crawler asked for or decided about (warehouse/fetch_log.py).
+CREATE TABLE IF NOT EXISTS fetch_log (
+    run_id VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    url VARCHAR NOT NULL,
+    final_url VARCHAR,
+    purpose VARCHAR NOT NULL,
+    requested_at TIMESTAMPTZ NOT NULL,
+    http_status INTEGER,
+    bytes BIGINT,
+    elapsed_ms INTEGER,
+    attempts INTEGER,
+    outcome VARCHAR NOT NULL,
+    reason VARCHAR,
+    error VARCHAR,
+    etag VARCHAR,
+    last_modified VARCHAR,
+    content_hash VARCHAR
+);
+-- Per run and source: what became of the pages (tasks/crawl.py count_outcomes).
+CREATE TABLE IF NOT EXISTS crawl_summaries (
+    run_id VARCHAR NOT NULL,
+    source_id VARCHAR NOT NULL,
+    pages INTEGER,
+    fetched INTEGER,
+    unchanged INTEGER,
+    duplicate INTEGER,
+    skipped_by_robots INTEGER,
+    out_of_scope INTEGER,
+    failed INTEGER,
+    failed_by_reason VARCHAR,
+    over_limit INTEGER,
+    PRIMARY KEY (run_id, source_id)
+);
 """
 
 

@@ -1,0 +1,100 @@
+"""Publish the catalogue: read the warehouse, build a release, validate it, switch it in.
+
+No network and no wall clock: `as_of` is the time of the data (the run that
+loaded it), and when the data did not change since the served release the
+publish changes nothing at all, so files and checksums stay byte-identical.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from warehouse.catalogue.build import Release, build_release, table_rows
+from warehouse.catalogue.config import CatalogueConfig, load_catalogue_config
+from warehouse.catalogue.history import (
+    PreviousRelease,
+    apply_history,
+    count_changes,
+    next_meta,
+    read_previous_release,
+)
+from warehouse.catalogue.privacy import guard_rows
+from warehouse.catalogue.release import (
+    LATEST,
+    install_release,
+    link_root,
+    prune,
+    publish_lock,
+    stage,
+    switch_latest,
+    taken_release_ids,
+)
+from warehouse.catalogue.rows import Snapshot, iso_utc, read_snapshot
+from warehouse.catalogue.validate import validate_release
+
+
+def _sizes(release: Release) -> dict[str, int]:
+    """Top-level files and their sizes: what the flow reports."""
+    return {name: len(content) for name, content in release.files.items() if "/" not in name}
+
+
+def _switch_in(out: Path, release: Release, release_id: str) -> None:
+    """Stage, validate, move into releases/ and make it `latest`; any failure leaves `latest` as it was."""
+    staging = stage(out, release.files)
+    try:
+        validate_release(staging, release.row_counts)
+        installed = install_release(out, staging, release_id)
+        try:
+            switch_latest(out, release_id)
+        except BaseException:
+            shutil.rmtree(installed, ignore_errors=True)
+            raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def publish_catalogue(
+    con: duckdb.DuckDBPyConnection,
+    out_dir: str | Path,
+    as_of: datetime,
+    config: CatalogueConfig | None = None,
+) -> dict[str, int]:
+    """Publish a new release when the data changed; return the served top-level files and sizes."""
+    config = config or load_catalogue_config()
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    with publish_lock(out):
+        snapshot = read_snapshot(con, config.base_url)
+        previous = read_previous_release(out / LATEST)
+        when = iso_utc(as_of)
+        snapshot = replace(
+            snapshot, meetings=apply_history(snapshot.meetings, previous.meetings, config.host, when)
+        )
+        guard_rows(table_rows(snapshot))
+        if previous.meta is not None:
+            unchanged = build_release(config, snapshot, previous.meta)
+            if unchanged.files["SHA256SUMS"] == previous.checksums:
+                link_root(out, unchanged.top_level)
+                prune(out, config.releases_kept, unchanged.newest_first)
+                return _sizes(unchanged)
+        release = _new_release(out, config, snapshot, previous, when)
+        link_root(out, release.top_level)
+        prune(out, config.releases_kept, release.newest_first)
+        return _sizes(release)
+
+
+def _new_release(
+    out: Path, config: CatalogueConfig, snapshot: Snapshot, previous: PreviousRelease, when: str
+) -> Release:
+    """Give the changed data a new identity, build it and switch it in."""
+    counts = {name: len(rows) for name, rows in table_rows(snapshot).items()}
+    changes = count_changes(snapshot.meetings, previous, {s["summary_id"] for s in snapshot.summaries})
+    meta = next_meta(previous, when, taken_release_ids(out), counts, changes)
+    release = build_release(config, snapshot, meta)
+    _switch_in(out, release, meta.release_id)
+    return release
