@@ -11,6 +11,7 @@ from datetime import date, datetime
 from functools import partial
 from pathlib import Path
 
+import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
@@ -20,13 +21,9 @@ from tasks.extract.page import EXTRACTOR_VERSION, extract_page
 from tasks.fetch import Fetcher
 from tasks.records import FetchedPage, PageContext, PageExtraction, PreviousFetch
 from tasks.registry import Source
-from warehouse.db import LoadCounts, load_source_batch, open_warehouse
-from warehouse.fetch_log import (
-    mark_unchanged_seen,
-    record_crawl_summary,
-    record_fetches,
-    source_record_counts,
-)
+from warehouse.db import open_warehouse
+from warehouse.fetch_log import record_crawl_summary, record_fetches
+from warehouse.load import LoadResult, load_source_run
 from warehouse.publish import publish_catalogue
 from warehouse.raw import archive_raw_page, stored_raw_page
 
@@ -78,21 +75,21 @@ def load_source(
     extractions: list[PageExtraction],
     run_id: str,
     now: datetime,
-) -> LoadCounts:
-    """Log the source's fetches, load its new and changed pages in one transaction.
+) -> LoadResult:
+    """Load the source's run in one transaction: pages, meetings with history, summaries, fetch log.
 
-    Unchanged pages are not reloaded: their records stay as they are and are
-    marked as seen again. Counts are what the warehouse now holds for the source.
+    Unchanged pages are not re-extracted: their records stay and are marked as
+    seen again. Counts are what the warehouse now holds for the source.
     """
-    fresh = [p for p in crawled.pages if p.outcome not in ("unchanged", "duplicate")]
-    unchanged = [p.final_url for p in crawled.pages if p.outcome == "unchanged"]
-    with open_warehouse(db_path) as con:
+
+    def log_fetches(con: duckdb.DuckDBPyConnection) -> None:
         record_fetches(con, run_id, source.id, crawled.fetches)
         record_crawl_summary(con, run_id, source.id, asdict(count_outcomes(crawled)))
-        load_source_batch(con, source, fresh, extractions, run_id, now, EXTRACTOR_VERSION)
-        mark_unchanged_seen(con, source.id, unchanged, now)
-        meetings, summaries = source_record_counts(con, source.id)
-    return LoadCounts(pages=len(crawled.pages), meetings=meetings, summaries=summaries)
+
+    with open_warehouse(db_path) as con:
+        return load_source_run(
+            con, source, crawled.pages, extractions, run_id, now, EXTRACTOR_VERSION, before_commit=log_fetches
+        )
 
 
 @task(name="publish-catalogue", cache_policy=NO_CACHE)

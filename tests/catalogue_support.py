@@ -22,7 +22,8 @@ from tasks.records import FetchedPage, Meeting, PageContext, PageExtraction
 from tasks.registry import Source, load_registry, source_for_url
 from tests.conftest import PROJECT_ROOT, SEEDS, SITES
 from warehouse.catalogue.config import CatalogueConfig, load_catalogue_config
-from warehouse.db import finish_run, load_source_batch, open_warehouse, start_run
+from warehouse.db import finish_run, open_warehouse, start_run
+from warehouse.load import load_source_run
 
 LOADED_AT = datetime(2024, 6, 1, 6, 0, tzinfo=UTC)
 REGISTRY = PROJECT_ROOT / "config" / "sources.yaml"
@@ -42,7 +43,7 @@ def load_seed_pages(db: Path, when: datetime = LOADED_AT, run_id: str = "run-1")
             body = (SITES / relative).read_bytes()
             context = PageContext(url, when.date(), source.municipality, source.profile)
             extraction = extract_page(decode_html(body), context)
-            load_source_batch(con, source, [_fetched(url, body, when)], [extraction], run_id, when, "test")
+            load_source_run(con, source, [_fetched(url, body, when)], [extraction], run_id, when, "test")
         finish_run(con, run_id, when, "ok", {}, [])
 
 
@@ -53,7 +54,7 @@ def load_extraction(
     body = b"<html></html>"
     with open_warehouse(db) as con:
         start_run(con, run_id, when)
-        load_source_batch(
+        load_source_run(
             con, source, [_fetched(extraction.url, body, when)], [extraction], run_id, when, "test"
         )
         finish_run(con, run_id, when, "ok", {}, [])

@@ -140,8 +140,9 @@ def test_a_meeting_moved_to_another_day_on_its_page_keeps_its_uid(db: Path, tmp_
     publish(db, out, as_of=LATER)
 
     rows = meetings_by_id(out)
-    assert oasen["meeting_id"] not in rows
-    rescheduled = rows[moved.id]
+    assert moved.id not in rows  # the warehouse keeps the stable id across the move
+    rescheduled = rows[oasen["meeting_id"]]
+    assert rescheduled["date"] == "2024-06-04"
     assert rescheduled["uid"] == oasen["uid"]
     assert (rescheduled["revision"], rescheduled["previous_date"]) == (1, "2024-05-28")
     events = json.loads((out / "events.jsonld").read_text(encoding="utf-8"))["@graph"]

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 
 import duckdb
 import pyarrow as pa
@@ -107,29 +106,6 @@ def previous_fetches(
             extracted=extracted,
         )
     return found
-
-
-def mark_unchanged_seen(
-    con: duckdb.DuckDBPyConnection, source_id: str, page_urls: Sequence[str], now: datetime
-) -> None:
-    """Records on pages found unchanged are still stated there: move their last_seen_at on."""
-    if not page_urls:
-        return
-    for table in ("meetings", "summaries"):
-        con.execute(
-            f"UPDATE {table} SET last_seen_at = ? WHERE source_id = ? AND list_contains(?, page_url)",
-            [now, source_id, list(page_urls)],
-        )
-
-
-def source_record_counts(con: duckdb.DuckDBPyConnection, source_id: str) -> tuple[int, int]:
-    """Meetings and summaries the warehouse holds for a source, after this run's load."""
-    meetings, summaries = con.execute(
-        "SELECT (SELECT count(*) FROM meetings WHERE source_id = $1), "
-        "(SELECT count(*) FROM summaries WHERE source_id = $1)",
-        [source_id],
-    ).fetchone()
-    return meetings, summaries
 
 
 def record_crawl_summary(

@@ -349,7 +349,10 @@ def _load_pages(
     now: datetime,
     extractor_version: str,
 ) -> None:
-    """Pages read or failed this run are rewritten; unchanged pages only move their fetch time on."""
+    """Pages read or failed this run are rewritten; unchanged pages keep their row (the fetch log has the check).
+
+    Records on unchanged pages are still stated there: their last_seen_at moves on.
+    """
     by_url = {e.url: e for e in extractions}
     unchanged = [p.url for p in pages if p.outcome == "unchanged"]
     fresh = [p for p in pages if p.outcome not in ("unchanged", "duplicate")]
@@ -375,14 +378,15 @@ def _load_pages(
         )
     _insert(con, "pages", rows, PAGE_COLUMNS)
     if unchanged:
-        con.execute(
-            "UPDATE pages SET fetched_at = ?, run_id = ? WHERE list_contains(?, url)",
-            [now, run_id, unchanged],
-        )
+        still_stated = [p.final_url for p in pages if p.outcome == "unchanged"]
         con.execute(
             "UPDATE meetings SET last_seen_at = ? WHERE source_id = ? AND state = 'active' "
             "AND list_contains(?, page_url)",
-            [now, source.id, [p.final_url for p in pages if p.outcome == "unchanged"]],
+            [now, source.id, still_stated],
+        )
+        con.execute(
+            "UPDATE summaries SET last_seen_at = ? WHERE source_id = ? AND list_contains(?, page_url)",
+            [now, source.id, still_stated],
         )
     snapshots = [
         {

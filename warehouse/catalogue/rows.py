@@ -3,8 +3,9 @@
 Rows leave here in their published form: ISO 8601 strings for dates and times,
 UTC for timestamps, lists for topics, and scraped prose with personal e-mail
 addresses and direct phone numbers removed. Speaker names are never read.
-Agenda items come from summaries.items_json and municipalities from the
-sources table until the warehouse gets tables of its own for them.
+Only meetings still stated on their pages (state 'active') are published;
+cancelled ones stay, with their status. Agenda items come from the
+agenda_items table, municipality names from the municipalities reference table.
 """
 
 from __future__ import annotations
@@ -30,19 +31,22 @@ SELECT m.meeting_id, s.municipality, m.municipality_code, m.title,
        m.place, m.address, m.attendance, m.status, m.topics, m.theme, m.organiser,
        m.page_url, m.source_id, m.year_basis, m.first_seen_at
 FROM meetings m JOIN sources s USING (source_id)
+WHERE m.state = 'active'
 ORDER BY m.meeting_date NULLS LAST, m.start_time NULLS LAST, m.meeting_id
 """
 SUMMARIES_SQL = """
 SELECT su.summary_id, s.municipality, su.municipality_code, su.body,
        su.meeting_date AS date, su.start_time AS start, su.end_time AS "end",
        su.item_count, su.confidential_item_count, su.next_meeting_date,
-       su.page_url, su.source_id, su.year_basis, su.first_seen_at, su.items_json
+       su.page_url, su.source_id, su.year_basis, su.first_seen_at,
+       (SELECT to_json(list(struct_pack(title := a.title, confidential := a.confidential) ORDER BY a.position))
+        FROM agenda_items a WHERE a.summary_id = su.summary_id)::VARCHAR AS items_json
 FROM summaries su JOIN sources s USING (source_id)
 ORDER BY su.meeting_date NULLS LAST, su.summary_id
 """
 MUNICIPALITIES_SQL = """
-SELECT municipality_code, min(municipality) AS municipality
-FROM sources GROUP BY municipality_code ORDER BY municipality_code
+SELECT DISTINCT s.municipality_code, coalesce(mu.municipality, s.municipality) AS municipality
+FROM sources s LEFT JOIN municipalities mu USING (municipality_code) ORDER BY s.municipality_code
 """
 
 
@@ -110,7 +114,7 @@ def meeting_rows(con: duckdb.DuckDBPyConnection) -> list[Row]:
 
 
 def summary_rows(con: duckdb.DuckDBPyConnection) -> list[Row]:
-    """Committee summaries; their listed items keep travelling in `items_json` for agenda_item_rows."""
+    """Committee summaries; their agenda items travel as `items_json` to agenda_item_rows."""
     return [public_row(raw, SUMMARIES) for raw in _query(con, SUMMARIES_SQL)]
 
 
