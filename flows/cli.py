@@ -57,9 +57,14 @@ def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
         f"Sources: {summary.sources}  Pages: {summary.pages} ({summary.failed_pages} failed)  "
         f"Meetings: {summary.meetings}  Summaries: {summary.summaries}  Errors: {len(summary.errors)}"
     )
+    changed = ", ".join(f"{n} {k}" for k, n in summary.changes.items() if n)
+    _say(f"Meeting changes: {changed or 'none'}")
     for error in summary.errors:
         _say(f"  error: {error}")
+    for warning in summary.warnings:
+        _say(f"  warning: {warning}")
     _say(f"Warehouse: {db}  (tables: {summary.table_counts})")
+    _say(f'Snapshot for analysts: {summary.snapshot}  (kommundialog query "SELECT * FROM upcoming_meetings")')
     _say(
         f"Catalogue: {out}/ ({len(summary.outputs)} files: index.html, meetings.csv, meetings.ics, catalog.rdf, ...)"
     )
@@ -233,6 +238,66 @@ def cmd_serve_catalogue(args: argparse.Namespace) -> int:
     return 0
 
 
+DEFAULT_SNAPSHOT = Path("data/snapshot/kommundialog.duckdb")
+
+
+def cmd_query(args: argparse.Namespace) -> int:
+    from warehouse.query import QueryError, format_rows, run_query
+
+    try:
+        columns, rows = run_query(args.snapshot, args.sql)
+    except QueryError as exc:
+        raise CommandError(str(exc)) from exc
+    print(format_rows(columns, rows, args.format))
+    return 0
+
+
+def cmd_reextract(args: argparse.Namespace) -> int:
+    import uuid
+    from datetime import UTC, datetime
+
+    from tasks.reextract import reextract
+    from warehouse.catalogue import publish_catalogue
+    from warehouse.db import finish_run, open_warehouse, start_run
+    from warehouse.snapshot import publish_snapshot
+
+    db, out = Path(args.db), Path(args.out)
+    if not db.is_file():
+        raise CommandError(f"no warehouse at {db}: run `kommundialog run` or `demo` first")
+    now = datetime.now(UTC)
+    run_id = f"{now:%Y%m%dT%H%M%SZ}-reextract-{uuid.uuid4().hex[:6]}"
+    with open_warehouse(db) as con:
+        start_run(con, run_id, now)
+        result = reextract(con, db.parent / "raw", run_id, now, progress=_say)
+        finish_run(con, run_id, datetime.now(UTC), "reextract", {"pages": result.pages}, result.missing_raw)
+        publish_catalogue(con, out, now)
+    for url in result.missing_raw:
+        _say(f"  not in the raw archive, skipped: {url}")
+    _say(
+        f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {publish_snapshot(db, args.snapshot_dir)}"
+    )
+    return 0
+
+
+def cmd_dictionary(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    import duckdb
+
+    from warehouse.dictionary import render_dictionary
+    from warehouse.migrate import migrate
+
+    with duckdb.connect() as con:
+        migrate(con, datetime.now(UTC))
+        text = render_dictionary(con)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        _say(f"Wrote {args.output}")
+    else:
+        print(text)
+    return 0
+
+
 class CommandError(Exception):
     """A user-facing error: printed without a traceback, exit code 2."""
 
@@ -281,6 +346,30 @@ def build_parser() -> argparse.ArgumentParser:
         "--by-profile", action="store_true", help="also score each CMS profile's pages alone"
     )
     evaluate.set_defaults(handler=cmd_evaluate)
+
+    query = commands.add_parser(
+        "query", help="run read-only SQL on the warehouse snapshot and print the rows"
+    )
+    query.add_argument("sql", help='SQL, e.g. "SELECT * FROM upcoming_meetings"')
+    query.add_argument(
+        "--snapshot", default=str(DEFAULT_SNAPSHOT), help="snapshot file (default: %(default)s)"
+    )
+    query.add_argument("--format", choices=("table", "csv", "json"), default="table", help="output format")
+    query.set_defaults(handler=cmd_query)
+
+    reextract = commands.add_parser(
+        "reextract",
+        help="run the current extractor over the stored raw pages (no network) and load the differences",
+    )
+    storage(reextract)
+    reextract.add_argument(
+        "--snapshot-dir", default=str(DEFAULT_SNAPSHOT.parent), help="where the analysts' snapshot goes"
+    )
+    reextract.set_defaults(handler=cmd_reextract)
+
+    dictionary = commands.add_parser("dictionary", help="print (or write) the warehouse data dictionary")
+    dictionary.add_argument("--output", help="file to write, e.g. docs/warehouse-dictionary.md")
+    dictionary.set_defaults(handler=cmd_dictionary)
 
     schedule = commands.add_parser("schedule", help="serve the collect flow on the registry's cron schedule")
     schedule.add_argument("--sources", default=str(PRODUCTION_REGISTRY), help="registry YAML file")

@@ -15,7 +15,7 @@ from tasks.crawl import CrawlCounts, count_outcomes, describe_counts
 from tasks.extract.page import EXTRACTOR_VERSION
 from tasks.fetch import Fetcher, limits_from_settings
 from tasks.registry import load_registry
-from tasks.steps import crawl, extract_pages, load_source, publish
+from tasks.steps import crawl, extract_pages, load_source, publish, snapshot
 from warehouse.db import finish_run, open_warehouse, start_run, table_counts
 from warehouse.fetch_log import previous_fetches
 
@@ -39,13 +39,17 @@ class RunSummary:
     crawl_counts: dict[str, CrawlCounts] = field(default_factory=dict)
     outputs: dict[str, int] = field(default_factory=dict)
     table_counts: dict[str, int] = field(default_factory=dict)
+    changes: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    snapshot: str | None = None
 
 
 @flow(name="collect", task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_SOURCES))
-def collect(sources_file: str, db_path: str, out_dir: str) -> RunSummary:
-    """Crawl the registry's sources, load what they say into DuckDB, publish the catalogue.
+def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | None = None) -> RunSummary:
+    """Crawl the registry's sources, load what they say into DuckDB, publish the catalogue and a snapshot.
 
-    One failing source is logged and counted; the others go on.
+    One failing source is logged and counted; the others go on. The analysts'
+    read-only snapshot goes to `snapshot_dir` (default: 'snapshot' beside the catalogue).
     """
     logger = get_run_logger()
     registry = load_registry(sources_file)
@@ -80,9 +84,18 @@ def collect(sources_file: str, db_path: str, out_dir: str) -> RunSummary:
             summary.meetings += counts.meetings
             summary.summaries += counts.summaries
             summary.errors.extend(f"{source.id}: {p.url}: {p.error}" for p in not_read)
+            for kind, number in counts.changes.items():
+                summary.changes[kind] = summary.changes.get(kind, 0) + number
+            changed = ", ".join(f"{n} {k}" for k, n in counts.changes.items() if n and k != "unchanged")
             summary.per_source[source.id] = (
                 f"{describe_counts(crawl_counts)}; {counts.meetings} meetings, {counts.summaries} summaries"
+                + (f"; changes: {changed}" if changed else "")
             )
+            if counts.suspect:
+                summary.warnings.append(
+                    f"{source.id}: suspect, nothing marked disappeared: {counts.suspect_reason}"
+                )
+                logger.warning("source %s is suspect: %s", source.id, counts.suspect_reason)
             logger.info("source %s: %s", source.id, summary.per_source[source.id])
     finally:
         fetcher.close()
@@ -98,4 +111,5 @@ def collect(sources_file: str, db_path: str, out_dir: str) -> RunSummary:
         }
         finish_run(con, run_id, datetime.now(UTC), status, totals, summary.errors)
         summary.table_counts = table_counts(con)
+    summary.snapshot = snapshot(db_path, snapshot_dir or str(Path(out_dir).parent / "snapshot"))
     return summary

@@ -26,6 +26,7 @@ from warehouse.fetch_log import record_crawl_summary, record_fetches
 from warehouse.load import LoadResult, load_source_run
 from warehouse.publish import publish_catalogue
 from warehouse.raw import archive_raw_page, stored_raw_page
+from warehouse.snapshot import publish_snapshot
 
 
 @task(name="crawl-source", cache_policy=NO_CACHE)
@@ -97,3 +98,9 @@ def publish(db_path: str, out_dir: str, now: datetime) -> dict[str, int]:
     """Rebuild the open-data catalogue from the warehouse; `now` (the run's start) dates a changed release."""
     with open_warehouse(db_path) as con:
         return publish_catalogue(con, out_dir, now)
+
+
+@task(name="publish-snapshot", cache_policy=NO_CACHE)
+def snapshot(db_path: str, snapshot_dir: str) -> str:
+    """Copy the warehouse for analysts, so their queries never wait on the writer's lock."""
+    return str(publish_snapshot(db_path, snapshot_dir))
