@@ -460,3 +460,9 @@ def test_summary_span_and_counts_in_words() -> None:
         21,
         9,
     )
+
+
+def test_hex_ids_and_hashes_are_not_phone_numbers() -> None:
+    # Regression: a meeting id 'm-3f02345749209ab1' was read as the phone number 0234-57492.
+    assert find_contacts("m-3f02345749209ab1 and s-a0931400012ffee0") == ()
+    assert [c.value for c in find_contacts("Ring 0234-574 92 i dag")] == ["0234-574 92"]

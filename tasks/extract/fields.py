@@ -16,7 +16,7 @@ from tasks.extract.vocabulary import Vocabulary
 from tasks.records import Contact, Registration
 
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
-_PHONE = re.compile(r"(?<![\d-])(0\d{1,3})[-–\s]?(\d{2,3}(?:[\s-]?\d{2}){1,3})(?![\d-])")
+_PHONE = re.compile(r"(?<![\w-])(0\d{1,3})[-–\s]?(\d{2,3}(?:[\s-]?\d{2}){1,3})(?![\w-])")
 _CAPITALISED_RUN = re.compile(r"(?<!\w)(?:i|på)\s+((?:[A-ZÅÄÖ][\wåäöéü-]+)(?:\s+[A-ZÅÄÖ][\wåäöéü-]+)*)")
 # A place value longer than this many words is a sentence to search, not a name.
 MAX_PLACE_WORDS = 5
