@@ -100,7 +100,11 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
     finally:
         fetcher.close()
 
-    summary.outputs = publish(db_path, out_dir, now)
+    try:
+        summary.outputs = publish(db_path, out_dir, now)
+    except Exception as exc:  # the data is loaded; the served catalogue stays as it was
+        summary.errors.append(f"catalogue not published (the previous release is still served): {exc}")
+        logger.error("catalogue not published: %s", exc)
     with open_warehouse(db_path) as con:
         status = "ok" if not summary.errors else "partial"
         totals = {
