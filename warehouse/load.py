@@ -79,6 +79,22 @@ class LoadResult:
     suspect_reason: str | None
 
 
+@dataclass(frozen=True)
+class Batch:
+    """One source's run as the loader sees it: the pages fetched and what extraction made of them."""
+
+    source: Source
+    pages: Sequence[FetchedPage]
+    extractions: Sequence[PageExtraction]
+    run_id: str
+    now: datetime
+    extractor_version: str
+
+    @property
+    def page_by_url(self) -> dict[str, FetchedPage]:
+        return {p.final_url: p for p in self.pages}
+
+
 def local_moment(day: date | None, clock: time | None) -> datetime | None:
     """A date and Stockholm wall-clock time as a time-zone-aware moment."""
     if day is None or clock is None:
@@ -202,18 +218,12 @@ def _apply(
     return row, version
 
 
-def _load_meetings(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    pages: Sequence[FetchedPage],
-    extractions: Sequence[PageExtraction],
-    run_id: str,
-    now: datetime,
-    extractor_version: str,
-) -> tuple[ChangeSet, int]:
+def _load_meetings(con: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[ChangeSet, int]:
+    """Compare the batch's meetings with the warehouse's and write every change as a version."""
+    source, pages, extractions = batch.source, batch.pages, batch.extractions
+    run_id, now, extractor_version = batch.run_id, batch.now, batch.extractor_version
     aliases = dict(con.execute("SELECT extracted_id, meeting_id FROM meeting_aliases").fetchall())
-    by_url = {p.final_url: p for p in pages}
-    current = _current_rows(source, extractions, by_url, aliases, extractor_version)
+    current = _current_rows(source, extractions, batch.page_by_url, aliases, extractor_version)
     previous = {
         r["meeting_id"]: r
         for r in _fetch_dicts(
@@ -251,16 +261,11 @@ def _load_meetings(
     return changes, len(current)
 
 
-def _summary_rows(
-    source: Source,
-    extractions: Sequence[PageExtraction],
-    pages: Mapping[str, FetchedPage],
-    run_id: str,
-    now: datetime,
-    extractor_version: str,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+def _summary_rows(batch: Batch) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    source, run_id, now, extractor_version = batch.source, batch.run_id, batch.now, batch.extractor_version
+    pages = batch.page_by_url
     summaries, items = [], []
-    for extraction in extractions:
+    for extraction in batch.extractions:
         summary = extraction.summary
         if summary is None:
             continue
@@ -307,17 +312,10 @@ _TYPES.update(
 )  # fmt: skip
 
 
-def _load_summaries(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    extractions: Sequence[PageExtraction],
-    pages: Mapping[str, FetchedPage],
-    run_id: str,
-    now: datetime,
-    extractor_version: str,
-) -> int:
+def _load_summaries(con: duckdb.DuckDBPyConnection, batch: Batch) -> int:
     """Replace the summaries of pages read again (first_seen kept); a page no longer a summary loses its row."""
-    rows, items = _summary_rows(source, extractions, pages, run_id, now, extractor_version)
+    rows, items = _summary_rows(batch)
+    now = batch.now
     first_seen = dict(
         con.execute(
             "SELECT summary_id, first_seen_at FROM summaries WHERE list_contains(?, summary_id)",
@@ -326,7 +324,7 @@ def _load_summaries(
     )
     for row in rows:
         row["first_seen_at"] = first_seen.get(row["summary_id"], now)
-    read_again = [summary_id(e.url) for e in extractions]
+    read_again = [summary_id(e.url) for e in batch.extractions]
     con.execute("DELETE FROM agenda_items WHERE list_contains(?, summary_id)", [read_again])
     con.execute("DELETE FROM summaries WHERE list_contains(?, summary_id)", [read_again])
     _insert(con, "summaries", rows, SUMMARY_COLUMNS)
@@ -340,19 +338,13 @@ PAGE_COLUMNS = (
 )  # fmt: skip
 
 
-def _load_pages(
-    con: duckdb.DuckDBPyConnection,
-    source: Source,
-    pages: Sequence[FetchedPage],
-    extractions: Sequence[PageExtraction],
-    run_id: str,
-    now: datetime,
-    extractor_version: str,
-) -> None:
+def _load_pages(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
     """Pages read or failed this run are rewritten; unchanged pages keep their row (the fetch log has the check).
 
     Records on unchanged pages are still stated there: their last_seen_at moves on.
     """
+    source, pages, extractions = batch.source, batch.pages, batch.extractions
+    run_id, now, extractor_version = batch.run_id, batch.now, batch.extractor_version
     by_url = {e.url: e for e in extractions}
     unchanged = [p.url for p in pages if p.outcome == "unchanged"]
     fresh = [p for p in pages if p.outcome not in ("unchanged", "duplicate")]
@@ -457,17 +449,16 @@ def load_source_run(
     `before_commit(con)` runs inside the transaction last (the fetch log and
     crawl summary go in with the data they describe).
     """
+    batch = Batch(source, pages, extractions, run_id, now, extractor_version)
     con.execute("BEGIN TRANSACTION")
     try:
         _source_row(con, source, now)
-        _load_pages(con, source, pages, extractions, run_id, now, extractor_version)
-        changes, extracted = _load_meetings(con, source, pages, extractions, run_id, now, extractor_version)
-        by_url = {p.final_url: p for p in pages}
+        _load_pages(con, batch)
+        changes, extracted = _load_meetings(con, batch)
         if not changes.suspect:
-            _load_summaries(con, source, extractions, by_url, run_id, now, extractor_version)
-        _source_run_row(
-            con, source, run_id, len(_examined_pages(pages, extractions)), extracted, changes, now
-        )
+            _load_summaries(con, batch)
+        examined = len(_examined_pages(pages, extractions))
+        _source_run_row(con, source, run_id, examined, extracted, changes, now)
         if before_commit is not None:
             before_commit(con)
         con.execute("COMMIT")
