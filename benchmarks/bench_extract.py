@@ -15,8 +15,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tasks.charset import decode_text  # noqa: E402
 from tasks.evaluate import load_corpus  # noqa: E402
-from tasks.extract.document import decode_html  # noqa: E402
 from tasks.extract.page import extract_page  # noqa: E402
 from tasks.records import PageContext  # noqa: E402
 
@@ -33,7 +33,7 @@ def main() -> None:
         body = label.html_path.read_bytes()
         if len(body) >= args.min_kb * 1024:
             context = PageContext(url=label.url, fetched_at=label.fetched_at, profile=label.profile)
-            pages.append((decode_html(body), context, len(body)))
+            pages.append((decode_text(body), context, len(body)))
     if not pages:
         sys.exit(f"no pages of at least {args.min_kb} KB in {args.corpus}")
     rates = []

@@ -13,6 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from tasks.extract.vocabulary import ConfigError
+from warehouse.db import WarehouseError
 
 DEFAULT_DB = Path("data/kommundialog.duckdb")
 DEFAULT_OUT = Path("data/catalogue")
@@ -94,7 +95,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from tasks.extract.document import decode_html
+    from tasks.charset import decode_text
     from tasks.extract.page import extract_page
     from tasks.records import PageContext, to_jsonable
     from tasks.registry import load_registry, source_for_url
@@ -115,7 +116,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         municipality=args.municipality or (source.municipality if source else None),
         profile=args.profile or (source.profile if source else None),
     )
-    extraction = extract_page(decode_html(body), context)
+    extraction = extract_page(decode_text(body), context)
     print(json.dumps(to_jsonable(extraction), ensure_ascii=False, indent=2))
     return 0
 
@@ -269,12 +270,18 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     with open_warehouse(db) as con:
         start_run(con, run_id, now)
         result = reextract(con, db.parent / "raw", run_id, now, progress=_say)
-        finish_run(con, run_id, datetime.now(UTC), "reextract", {"pages": result.pages}, result.missing_raw)
-        publish_catalogue(con, out, now)
+        problems = [*result.missing_raw, *result.failed]
+        finish_run(con, run_id, datetime.now(UTC), "reextract", {"pages": result.pages}, problems)
+        try:
+            publish_catalogue(con, out, now)
+        except Exception as exc:  # the versions are loaded; the served catalogue stays as it was
+            _say(f"  error: catalogue not published (the previous release is still served): {exc}")
     for url in result.missing_raw:
         _say(f"  not in the raw archive, skipped: {url}")
+    for failure in result.failed:
+        _say(f"  error: could not extract {failure}")
     _say(
-        f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {publish_snapshot(db, args.snapshot_dir)}"
+        f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {publish_snapshot(db, args.snapshot_dir or out.parent / 'snapshot')}"
     )
     return 0
 
@@ -363,7 +370,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     storage(reextract)
     reextract.add_argument(
-        "--snapshot-dir", default=str(DEFAULT_SNAPSHOT.parent), help="where the analysts' snapshot goes"
+        "--snapshot-dir", help="where the analysts' snapshot goes (default: 'snapshot' beside the catalogue)"
     )
     reextract.set_defaults(handler=cmd_reextract)
 
@@ -400,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except (CommandError, ConfigError) as exc:
+    except (CommandError, ConfigError, WarehouseError) as exc:
         print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

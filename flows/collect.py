@@ -115,5 +115,9 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
         }
         finish_run(con, run_id, datetime.now(UTC), status, totals, summary.errors)
         summary.table_counts = table_counts(con)
-    summary.snapshot = snapshot(db_path, snapshot_dir or str(Path(out_dir).parent / "snapshot"))
+    try:
+        summary.snapshot = snapshot(db_path, snapshot_dir or str(Path(out_dir).parent / "snapshot"))
+    except Exception as exc:  # analysts keep the previous snapshot; the warehouse is complete
+        summary.errors.append(f"snapshot not published (the previous one stays): {exc}")
+        logger.error("snapshot not published: %s", exc)
     return summary

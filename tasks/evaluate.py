@@ -15,7 +15,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from tasks.extract.document import decode_html
+from tasks.charset import decode_text
 from tasks.extract.page import extract_page
 from tasks.records import Meeting, PageContext, PageExtraction, to_jsonable
 
@@ -83,7 +83,7 @@ def extract_label(label: Label) -> PageExtraction:
     context = PageContext(
         url=label.url, fetched_at=label.fetched_at, municipality=label.municipality, profile=label.profile
     )
-    return extract_page(decode_html(label.html_path.read_bytes()), context)
+    return extract_page(decode_text(label.html_path.read_bytes()), context)
 
 
 def _key(meeting: dict[str, Any]) -> str | None:

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.extract.document import decode_html
+from tasks.charset import decode_text
 from tasks.extract.page import EXTRACTOR_VERSION, extract_page
 from tasks.records import FetchedPage, PageContext
 from tasks.registry import Source
@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 class ReextractSummary:
     pages: int = 0
     missing_raw: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
     per_source: dict[str, LoadResult] = field(default_factory=dict)
 
 
@@ -73,8 +74,13 @@ def reextract(
                 municipality=source.municipality,
                 profile=source.profile,
             )
+            try:
+                extraction = extract_page(decode_text(body, content_type), context)
+            except Exception as exc:  # one unreadable page must not stop the others
+                summary.failed.append(f"{url}: {type(exc).__name__}: {exc}")
+                continue
             pages.append(page)
-            extractions.append(extract_page(decode_html(body, content_type), context))
+            extractions.append(extraction)
         result = load_source_run(con, source, pages, extractions, run_id, now, EXTRACTOR_VERSION)
         summary.pages += len(pages)
         summary.per_source[source.id] = result

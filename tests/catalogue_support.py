@@ -16,7 +16,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.extract.document import decode_html
+from tasks.charset import decode_text
 from tasks.extract.page import extract_page, meeting_id
 from tasks.records import FetchedPage, Meeting, PageContext, PageExtraction
 from tasks.registry import Source, load_registry, source_for_url
@@ -42,7 +42,7 @@ def load_seed_pages(db: Path, when: datetime = LOADED_AT, run_id: str = "run-1")
             source = source_for_url(registry, url)
             body = (SITES / relative).read_bytes()
             context = PageContext(url, when.date(), source.municipality, source.profile)
-            extraction = extract_page(decode_html(body), context)
+            extraction = extract_page(decode_text(body), context)
             load_source_run(con, source, [_fetched(url, body, when)], [extraction], run_id, when, "test")
         finish_run(con, run_id, when, "ok", {}, [])
 

@@ -197,10 +197,10 @@ def test_checksums_verify_with_sha256sum(published: Path) -> None:
 def test_the_data_dictionary_in_docs_is_the_generated_one(published: Path) -> None:
     generated = render_data_dictionary()
     assert (published / "DATA-DICTIONARY.md").read_bytes() == generated
-    assert (PROJECT_ROOT / "docs" / "data-dictionary.md").read_bytes() == generated, (
-        "docs/data-dictionary.md is stale: regenerate it with "
+    assert (PROJECT_ROOT / "docs" / "catalogue-dictionary.md").read_bytes() == generated, (
+        "docs/catalogue-dictionary.md is stale: regenerate it with "
         "`.venv/bin/python -c 'import sys; from warehouse.catalogue.docs import render_data_dictionary as r; "
-        "sys.stdout.buffer.write(r())' > docs/data-dictionary.md`"
+        "sys.stdout.buffer.write(r())' > docs/catalogue-dictionary.md`"
     )
 
 

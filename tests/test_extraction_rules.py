@@ -466,3 +466,13 @@ def test_hex_ids_and_hashes_are_not_phone_numbers() -> None:
     # Regression: a meeting id 'm-3f02345749209ab1' was read as the phone number 0234-57492.
     assert find_contacts("m-3f02345749209ab1 and s-a0931400012ffee0") == ()
     assert [c.value for c in find_contacts("Ring 0234-574 92 i dag")] == ["0234-574 92"]
+
+
+def test_redaction_covers_international_and_three_digit_numbers_and_named_officials() -> None:
+    text = (
+        "Ring +46 70 123 45 67 eller 08-508 123 45; mejla anna-svensson@kommun.se. Med enhetschef Sofia Lund."
+    )
+    redacted = redact_personal_contacts(text)
+    for personal in ("70 123 45 67", "508 123 45", "anna-svensson", "Sofia Lund"):
+        assert personal not in redacted
+    assert "+[" not in redacted and "enhetschef [borttaget]" in redacted

@@ -7,7 +7,7 @@ from datetime import date, time
 
 import pytest
 
-from tasks.extract.document import decode_html
+from tasks.charset import decode_text
 from tasks.extract.page import extract_page
 from tasks.records import PageContext, PageExtraction
 from tasks.registry import load_registry, source_for_url
@@ -19,7 +19,7 @@ def extract_seed(seed: str) -> PageExtraction:
     source = source_for_url(load_registry(PROJECT_ROOT / "config" / "sources.yaml"), url)
     assert source is not None, f"no production source covers {url}"
     context = PageContext(url=url, municipality=source.municipality, profile=source.profile)
-    return extract_page(decode_html(seed_path(seed).read_bytes()), context)
+    return extract_page(decode_text(seed_path(seed).read_bytes()), context)
 
 
 @pytest.fixture(scope="module")

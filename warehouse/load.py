@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from tasks.records import FetchedPage, PageExtraction
 from tasks.registry import Source
-from warehouse.history import Change, ChangeSet, classify
+from warehouse.history import Change, ChangeSet, changed_fields, classify
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # HTTP statuses that mean a page is gone (its meetings may disappear), not merely unreachable.
@@ -170,15 +170,20 @@ def _fetch_dicts(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any]) ->
 
 
 def _insert(
-    con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], columns: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    rows: list[dict[str, Any]],
+    columns: Sequence[str],
+    keep_existing: bool = False,
 ) -> None:
-    """Insert rows through one Arrow batch; INSERT OR REPLACE keeps primary keys unique."""
+    """Insert rows through one Arrow batch: replacing rows with the same key, or leaving those alone."""
     if not rows:
         return
     batch = pa.Table.from_pylist([{c: r.get(c) for c in columns} for r in rows], schema=_schema(columns))
+    verb = "INSERT OR IGNORE" if keep_existing else "INSERT OR REPLACE"
     con.register("load_batch", batch)
     try:
-        con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(columns)}) SELECT * FROM load_batch")
+        con.execute(f"{verb} INTO {table} ({', '.join(columns)}) SELECT * FROM load_batch")
     finally:
         con.unregister("load_batch")
 
@@ -196,6 +201,7 @@ def _apply(
         return None, None
     if change.kind == "disappeared":
         row = {**old, "state": "disappeared", "version": old["version"] + 1, "last_change": "disappeared"}
+        row.update(meeting_id=change.meeting_id, last_changed_at=now, run_id=run_id)  # last seen stays
     else:
         new = current[change.meeting_id if change.kind != "rescheduled" else change.extracted_id]
         row = {**(old or {}), **new, "state": "active"}
@@ -203,11 +209,9 @@ def _apply(
         row["last_change"] = change.kind
         row["first_seen_at"] = old["first_seen_at"] if old else now
         row["previous_starts_at"] = (
-            old["starts_at"] or local_moment(old["meeting_date"], time(0, 0))
-            if change.kind == "rescheduled"
-            else (old or {}).get("previous_starts_at")
+            old["starts_at"] if change.kind == "rescheduled" else (old or {}).get("previous_starts_at")
         )
-    row.update(meeting_id=change.meeting_id, last_seen_at=now, last_changed_at=now, run_id=run_id)
+        row.update(meeting_id=change.meeting_id, last_seen_at=now, last_changed_at=now, run_id=run_id)
     version = {
         **row,
         "valid_from": now,
@@ -218,24 +222,35 @@ def _apply(
     return row, version
 
 
+def _reappeared(
+    change: Change, known: Mapping[str, dict[str, Any]], current: Mapping[str, dict[str, Any]]
+) -> Change:
+    """A 'new' meeting the warehouse knows as disappeared is back: an update of its state, history kept."""
+    old = known.get(change.meeting_id)
+    if change.kind != "new" or old is None:
+        return change
+    fields = tuple(dict.fromkeys((*changed_fields(old, current[change.meeting_id]), "state")))
+    return Change(change.meeting_id, "updated", change.extracted_id, fields, old)
+
+
 def _load_meetings(con: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[ChangeSet, int]:
     """Compare the batch's meetings with the warehouse's and write every change as a version."""
     source, pages, extractions = batch.source, batch.pages, batch.extractions
     run_id, now, extractor_version = batch.run_id, batch.now, batch.extractor_version
     aliases = dict(con.execute("SELECT extracted_id, meeting_id FROM meeting_aliases").fetchall())
     current = _current_rows(source, extractions, batch.page_by_url, aliases, extractor_version)
-    previous = {
+    known = {
         r["meeting_id"]: r
-        for r in _fetch_dicts(
-            con, "SELECT * FROM meetings WHERE source_id = ? AND state = 'active'", [source.id]
-        )
+        for r in _fetch_dicts(con, "SELECT * FROM meetings WHERE source_id = ?", [source.id])
     }
+    previous = {i: r for i, r in known.items() if r["state"] == "active"}
     changes = classify(
         previous, current, _examined_pages(pages, extractions), _fallback_reason(source, extractions)
     )
+    changes.changes = [_reappeared(c, known, current) for c in changes.changes]
     rows, versions = [], []
     for change in changes.changes:
-        row, version = _apply(change, previous, current, run_id, now)
+        row, version = _apply(change, known, current, run_id, now)
         if row is not None:
             rows.append(row)
             versions.append(version)
@@ -338,39 +353,42 @@ PAGE_COLUMNS = (
 )  # fmt: skip
 
 
-def _load_pages(con: duckdb.DuckDBPyConnection, batch: Batch) -> None:
+def _load_pages(con: duckdb.DuckDBPyConnection, batch: Batch, extracted: bool) -> None:
     """Pages read or failed this run are rewritten; unchanged pages keep their row (the fetch log has the check).
 
     Records on unchanged pages are still stated there: their last_seen_at moves on.
+    A failed fetch leaves a page's earlier row alone (the fetch log has the failure).
+    When the batch was not used (a suspect source), pages are stored without an
+    extractor version, so the next run fetches and extracts them again.
     """
     source, pages, extractions = batch.source, batch.pages, batch.extractions
     run_id, now, extractor_version = batch.run_id, batch.now, batch.extractor_version
     by_url = {e.url: e for e in extractions}
-    unchanged = [p.url for p in pages if p.outcome == "unchanged"]
+    still_stated = [p.final_url for p in pages if p.outcome == "unchanged"]
     fresh = [p for p in pages if p.outcome not in ("unchanged", "duplicate")]
-    rows = []
+    replace_rows, new_only_rows = [], []
     for page in fresh:
         extraction = by_url.get(page.final_url)
-        rows.append(
-            {
-                "url": page.url,
-                "source_id": source.id,
-                "final_url": page.final_url,
-                "fetched_at": page.fetched_at,
-                "http_status": page.status,
-                "content_type": page.content_type,
-                "content_hash": page.content_hash,
-                "error": page.error,
-                "kind": extraction.kind if extraction else None,
-                "title": extraction.title if extraction else None,
-                "published": extraction.published if extraction else None,
-                "extractor_version": extractor_version if extraction else None,
-                "run_id": run_id,
-            }
-        )
-    _insert(con, "pages", rows, PAGE_COLUMNS)
-    if unchanged:
-        still_stated = [p.final_url for p in pages if p.outcome == "unchanged"]
+        row = {
+            "url": page.url,
+            "source_id": source.id,
+            "final_url": page.final_url,
+            "fetched_at": page.fetched_at,
+            "http_status": page.status,
+            "content_type": page.content_type,
+            "content_hash": page.content_hash,
+            "error": page.error,
+            "kind": extraction.kind if extraction else None,
+            "title": extraction.title if extraction else None,
+            "published": extraction.published if extraction else None,
+            "extractor_version": extractor_version if extraction and extracted else None,
+            "run_id": run_id,
+        }
+        passing_fault = page.outcome == "failed" and page.status not in GONE_STATUSES
+        (new_only_rows if passing_fault else replace_rows).append(row)
+    _insert(con, "pages", replace_rows, PAGE_COLUMNS)
+    _insert(con, "pages", new_only_rows, PAGE_COLUMNS, keep_existing=True)
+    if still_stated:
         con.execute(
             "UPDATE meetings SET last_seen_at = ? WHERE source_id = ? AND state = 'active' "
             "AND list_contains(?, page_url)",
@@ -453,8 +471,8 @@ def load_source_run(
     con.execute("BEGIN TRANSACTION")
     try:
         _source_row(con, source, now)
-        _load_pages(con, batch)
         changes, extracted = _load_meetings(con, batch)
+        _load_pages(con, batch, extracted=not changes.suspect)
         if not changes.suspect:
             _load_summaries(con, batch)
         examined = len(_examined_pages(pages, extractions))

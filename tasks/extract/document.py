@@ -380,26 +380,3 @@ def _title_from_url(url: str) -> str | None:
     slug = path.rsplit("/", 1)[-1] if path else ""
     slug = re.sub(r"\.\d+\.html$|\.html?$", "", slug)
     return slug.replace("-", " ").strip().capitalize() or None
-
-
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset=["']?([A-Za-z0-9_-]+)""", re.IGNORECASE)
-
-
-def decode_html(body: bytes, content_type: str | None = None) -> str:
-    """Bytes to text: charset from the header, then <meta>, then UTF-8, then Windows-1252.
-
-    Swedish pages in ISO-8859-1/Windows-1252 keep their å, ä and ö.
-    """
-    candidates: list[str] = []
-    if content_type and "charset=" in content_type.lower():
-        candidates.append(content_type.lower().split("charset=", 1)[1].split(";")[0].strip(" \"'"))
-    meta = _META_CHARSET.search(body[:4096])
-    if meta:
-        candidates.append(meta.group(1).decode("ascii", errors="ignore").lower())
-    candidates += ["utf-8", "windows-1252"]
-    for charset in candidates:
-        try:
-            return body.decode(charset)
-        except (LookupError, UnicodeDecodeError):
-            continue
-    return body.decode("utf-8", errors="replace")

@@ -12,11 +12,14 @@ from datetime import date
 
 from tasks.extract.dates import DateMention, find_dates
 from tasks.extract.document import Block
-from tasks.extract.vocabulary import Vocabulary
+from tasks.extract.vocabulary import Vocabulary, default_vocabulary
 from tasks.records import Contact, Registration
 
 _EMAIL = re.compile(r"(?<![\w.+-])([\w.+-]+@[\w-]+(?:\.[\w-]+)+)")
-_PHONE = re.compile(r"(?<![\w-])(0\d{1,3})[-–\s]?(\d{2,3}(?:[\s-]?\d{2}){1,3})(?![\w-])")
+# Swedish numbers: 0 or +46 / 0046, area code, then groups of two or three digits.
+_PHONE = re.compile(
+    r"(?<![\w+-])((?:\+46|0046)\s?\(?0?\)?\d{1,3}|0\d{1,3})[-–\s]?(\d{2,3}(?:[\s-]?\d{2,3}){1,3})(?![\w-])"
+)
 _CAPITALISED_RUN = re.compile(r"(?<!\w)(?:i|på)\s+((?:[A-ZÅÄÖ][\wåäöéü-]+)(?:\s+[A-ZÅÄÖ][\wåäöéü-]+)*)")
 # A place value longer than this many words is a sentence to search, not a name.
 MAX_PLACE_WORDS = 5
@@ -210,9 +213,12 @@ def find_organiser(texts: Sequence[str], vocab: Vocabulary) -> str | None:
 
 
 def is_functional_mailbox(address: str) -> bool:
-    """ifo@ and socialtjansten@ are mailboxes; firstname.lastname@ is a person."""
+    """ifo@ and socialtjansten@ are mailboxes; firstname.lastname@ (or _ or -) is a person.
+
+    'annasvensson@' cannot be told from a mailbox by its form and counts as one.
+    """
     local = address.split("@", 1)[0]
-    return not re.search(r"[a-zåäö]+[._][a-zåäö]+", local, re.IGNORECASE)
+    return not re.fullmatch(r"[a-zåäöéü]{2,}(?:[._-][a-zåäöéü]{2,})+\d*", local, re.IGNORECASE)
 
 
 def is_switchboard(number: str) -> bool:
@@ -308,17 +314,22 @@ def find_registration(
     return None
 
 
-def redact_personal_contacts(text: str | None) -> str | None:
-    """Remove personal e-mail addresses and direct phone numbers; keep mailboxes and switchboards."""
+def redact_personal_contacts(text: str | None, vocab: Vocabulary | None = None) -> str | None:
+    """Remove personal e-mail addresses, direct phone numbers and officials' names; keep mailboxes and switchboards.
+
+    Names are recognised next to a job title or a reporting verb ('med enhetschef Sofia Lund');
+    a bare name without such context cannot be told from a place or a project name.
+    """
     if not text:
         return text
-    for contact in find_contacts(text):
+    vocab = vocab or default_vocabulary()
+    for contact in (*find_contacts(text), *find_person_names([text], vocab)):
         if not contact.functional:
-            pattern = re.escape(contact.value) if contact.kind == "email" else _phone_pattern(contact.value)
+            pattern = _phone_pattern(contact.value) if contact.kind == "phone" else re.escape(contact.value)
             text = re.sub(pattern, "[borttaget]", text, flags=re.IGNORECASE)
     return text
 
 
 def _phone_pattern(number: str) -> str:
     digits = re.sub(r"\D", "", number)
-    return r"[-–\s]?".join(re.escape(d) for d in digits)
+    return r"\+?" + r"[-–\s()]?".join(re.escape(d) for d in digits)

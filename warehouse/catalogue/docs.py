@@ -1,7 +1,7 @@
 """The catalogue's own documents: README.md, CHANGELOG.md and DATA-DICTIONARY.md.
 
 The data dictionary is generated from the same column definitions as the
-files (warehouse/catalogue/schema.py); docs/data-dictionary.md in the
+files (warehouse/catalogue/schema.py); docs/catalogue-dictionary.md in the
 repository is this text, checked by a test so it never drifts.
 """
 
@@ -76,7 +76,9 @@ def render_data_dictionary() -> bytes:
         "- Dates are ISO 8601 (`YYYY-MM-DD`); clock times are Swedish local time (`HH:MM`); `*_at` columns are",
         "  ISO 8601 date-times: UTC with `Z`, or Swedish time with its offset (`start_at`, `end_at`).",
         "- Empty cells (CSV) and `null` (JSON Lines, Parquet) mean the page does not say.",
-        "- Personal names, direct phone numbers and personal e-mail addresses are removed from every text.",
+        "- Speakers and contact persons are never published. Direct phone numbers, personal e-mail addresses and "
+        "officials' names next to a job title are removed from every text; a name standing alone cannot be "
+        "recognised, so write to the takedown address if you find one.",
         "- `meetings.json` and `summaries.json` are the same rows as one JSON array (kept for existing users).",
         "",
     ]

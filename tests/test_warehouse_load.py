@@ -1,0 +1,99 @@
+"""The loader on a real DuckDB file, batch by batch: history edge cases found in review."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from tasks.records import FetchedPage, Meeting, PageExtraction
+from tasks.registry import Source
+from warehouse.db import open_warehouse
+from warehouse.fetch_log import previous_fetches
+from warehouse.load import load_source_run
+
+SOURCE = Source(
+    id="exempel", municipality="Nordmaling", municipality_code="2401", start_urls=("https://www.exempel.se/",)
+)
+PAGE = "https://www.exempel.se/dialog.html"
+T0 = datetime(2026, 1, 5, 6, 0, tzinfo=UTC)
+
+
+def meeting(day: int) -> Meeting:
+    return Meeting(
+        id=f"m-{day:016d}", title="Dialogmöte", date=date(2026, 3, day), month_day=None, year_basis="text",
+        start=None, end=None, place="Stadshuset", address=None, attendance="in_person", status="scheduled",
+    )  # fmt: skip
+
+
+def load(db: Path, run: int, days: list[int] | None, status: int = 200) -> object:
+    """Load one run: the page with meetings on `days`, or a failed fetch when days is None."""
+    now = T0 + timedelta(days=run)
+    body = f"<p>{days}</p>".encode()
+    if days is None:
+        page = FetchedPage(PAGE, PAGE, status, now, None, b"", None, error=f"HTTP {status}", outcome="failed")
+        extractions = []
+    else:
+        page = FetchedPage(PAGE, PAGE, 200, now, "text/html", body, hashlib.sha256(body).hexdigest())
+        extractions = [
+            PageExtraction(PAGE, "Dialog", "meeting", None, meetings=tuple(meeting(d) for d in days))
+        ]
+    with open_warehouse(db) as con:
+        return load_source_run(con, SOURCE, [page], extractions, f"run-{run}", now, "v1")
+
+
+def rows(db: Path, sql: str) -> list[tuple]:
+    with open_warehouse(db, read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_a_meeting_that_comes_back_keeps_its_history(tmp_path: Path) -> None:
+    db = tmp_path / "kd.duckdb"
+    load(db, 1, [2, 9])
+    load(db, 2, [2])
+    result = load(db, 3, [2, 9])
+    assert result.changes["updated"] == 1
+    history = rows(
+        db,
+        f"SELECT version, change_kind, changed_fields, state FROM meeting_versions WHERE meeting_id = '{meeting(9).id}' ORDER BY version",
+    )
+    assert history == [
+        (1, "new", [], "active"),
+        (2, "disappeared", [], "disappeared"),
+        (3, "updated", ["state"], "active"),
+    ]
+    assert rows(db, f"SELECT first_seen_at FROM meetings WHERE meeting_id = '{meeting(9).id}'") == [
+        (T0 + timedelta(days=1),)
+    ]
+
+
+def test_a_suspect_batch_leaves_its_pages_to_be_read_again(tmp_path: Path) -> None:
+    db = tmp_path / "kd.duckdb"
+    load(db, 1, [2, 9, 16, 23])
+    result = load(db, 2, [2])
+    assert result.suspect
+    assert rows(db, "SELECT count(*) FROM meetings WHERE state = 'active'") == [(4,)]
+    with open_warehouse(db) as con:
+        con.execute(
+            "INSERT INTO fetch_log (run_id, source_id, url, final_url, purpose, requested_at, outcome, content_hash) "
+            "SELECT run_id, source_id, url, final_url, 'page', fetched_at, 'fetched', content_hash FROM pages"
+        )
+        remembered = previous_fetches(con, "v1")
+    assert PAGE not in remembered.get(SOURCE.id, {})  # no validators: the next run fetches and extracts it
+
+
+def test_a_passing_fetch_failure_keeps_the_page_row(tmp_path: Path) -> None:
+    db = tmp_path / "kd.duckdb"
+    load(db, 1, [2])
+    before = rows(db, "SELECT content_hash, kind, extractor_version FROM pages")
+    load(db, 2, None, status=503)
+    assert rows(db, "SELECT content_hash, kind, extractor_version FROM pages") == before
+    assert rows(db, "SELECT state FROM meetings") == [("active",)]
+
+
+def test_a_gone_page_is_recorded_and_its_meetings_disappear(tmp_path: Path) -> None:
+    db = tmp_path / "kd.duckdb"
+    load(db, 1, [2])
+    load(db, 2, None, status=410)
+    assert rows(db, "SELECT http_status, content_hash FROM pages") == [(410, None)]
+    assert rows(db, "SELECT state, last_seen_at FROM meetings") == [("disappeared", T0 + timedelta(days=1))]
