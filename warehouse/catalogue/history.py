@@ -1,7 +1,6 @@
 """What the previous release said, carried forward: calendar UIDs, revisions and release history.
 
-The warehouse keeps only the current state of each meeting, so the publisher
-compares with the release it served last (latest/meetings.jsonl and
+The publisher compares the warehouse's current state with the release it served last (latest/meetings.jsonl and
 latest/release.json) to know what is new, what changed (SEQUENCE + 1) and
 which UID a meeting had. When nothing changed, every value is copied, which
 is what makes a second publish byte-identical.
@@ -116,10 +115,10 @@ def resolve_uids(rows: Sequence[Row], previous: Sequence[Row], host: str) -> dic
 
     A meeting keeps its record (and so its UID) while its id stays, that is
     while the page address and the day stay: retitles, new times, new places
-    and cancellations keep it. A reschedule to another day gives a new id;
+    and cancellations keep it, and so do reschedules the warehouse recognised (it keeps the id). For others
     when exactly one meeting vanished and exactly one appeared on the same
     page, they are taken to be the same meeting moved. Other reschedules get
-    a new UID (documented limit until the warehouse keeps versioned history).
+    a new UID (a meeting moved to another page, for one).
     """
     by_id = {p["meeting_id"]: p for p in previous}
     current_ids = {r["meeting_id"] for r in rows}
