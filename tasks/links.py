@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 from tasks.extract.document import parse_html
 from tasks.registry import FollowRule
-from tasks.scope import clean_url, scope_refusal
+from tasks.scope import clean_url
 
 
 def candidate_links(html: str, base_url: str, rule: FollowRule) -> list[str]:
@@ -35,16 +35,3 @@ def candidate_links(html: str, base_url: str, rule: FollowRule) -> list[str]:
             continue
         found.setdefault(url)
     return list(found)
-
-
-def discover_links(
-    html: str,
-    base_url: str,
-    rule: FollowRule,
-    hosts: frozenset[str],
-    path_prefixes: tuple[str, ...] = (),
-) -> list[str]:
-    """The candidate links that stay inside the given hosts and path prefixes."""
-    return [
-        u for u in candidate_links(html, base_url, rule) if scope_refusal(u, hosts, path_prefixes) is None
-    ]

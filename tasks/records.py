@@ -6,7 +6,7 @@ Everything here is plain data. Dates are `datetime.date`, clock times
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from typing import Any, Literal
 
@@ -159,16 +159,6 @@ class PreviousFetch:
     last_modified: str | None
     checked_at: datetime
     extracted: bool = True  # False: the warehouse holds an older extractor's reading of this content
-
-
-@dataclass
-class SourceOutcome:
-    """What happened to one source in one run: the flow's unit of reporting."""
-
-    source_id: str
-    pages: list[FetchedPage] = field(default_factory=list)
-    extractions: list[PageExtraction] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
 
 
 def to_jsonable(value: Any) -> Any:
