@@ -287,16 +287,9 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
 
 def cmd_dictionary(args: argparse.Namespace) -> int:
-    from datetime import UTC, datetime
+    from warehouse.dictionary import render_schema_dictionary
 
-    import duckdb
-
-    from warehouse.dictionary import render_dictionary
-    from warehouse.migrate import migrate
-
-    with duckdb.connect() as con:
-        migrate(con, datetime.now(UTC))
-        text = render_dictionary(con)
+    text = render_schema_dictionary()
     if args.output:
         Path(args.output).write_text(text + "\n", encoding="utf-8")
         _say(f"Wrote {args.output}")

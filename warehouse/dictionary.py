@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import duckdb
+
+from warehouse.migrate import migrate
 
 
 def render_dictionary(con: duckdb.DuckDBPyConnection) -> str:
@@ -35,3 +39,10 @@ def render_dictionary(con: duckdb.DuckDBPyConnection) -> str:
         lines += [f"| {c} | {t} | {(m or '').replace('|', '/')} |" for c, t, m in columns]
         lines.append("")
     return "\n".join(lines)
+
+
+def render_schema_dictionary() -> str:
+    """The dictionary of the schema this code creates (an empty in-memory warehouse, fully migrated)."""
+    with duckdb.connect() as con:
+        migrate(con, datetime.now(UTC))
+        return render_dictionary(con)
