@@ -94,6 +94,10 @@ class Batch:
     def page_by_url(self) -> dict[str, FetchedPage]:
         return {p.final_url: p for p in self.pages}
 
+    @property
+    def examined_pages(self) -> set[str]:
+        return _examined_pages(self.pages, self.extractions)
+
 
 def local_moment(day: date | None, clock: time | None) -> datetime | None:
     """A date and Stockholm wall-clock time as a time-zone-aware moment."""
@@ -235,7 +239,7 @@ def _reappeared(
 
 def _load_meetings(con: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[ChangeSet, int]:
     """Compare the batch's meetings with the warehouse's and write every change as a version."""
-    source, pages, extractions = batch.source, batch.pages, batch.extractions
+    source, extractions = batch.source, batch.extractions
     run_id, now, extractor_version = batch.run_id, batch.now, batch.extractor_version
     aliases = dict(con.execute("SELECT extracted_id, meeting_id FROM meeting_aliases").fetchall())
     current = _current_rows(source, extractions, batch.page_by_url, aliases, extractor_version)
@@ -244,9 +248,7 @@ def _load_meetings(con: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[Change
         for r in _fetch_dicts(con, "SELECT * FROM meetings WHERE source_id = ?", [source.id])
     }
     previous = {i: r for i, r in known.items() if r["state"] == "active"}
-    changes = classify(
-        previous, current, _examined_pages(pages, extractions), _fallback_reason(source, extractions)
-    )
+    changes = classify(previous, current, batch.examined_pages, _fallback_reason(source, extractions))
     changes.changes = [_reappeared(c, known, current) for c in changes.changes]
     rows, versions = [], []
     for change in changes.changes:
@@ -475,8 +477,7 @@ def load_source_run(
         _load_pages(con, batch, extracted=not changes.suspect)
         if not changes.suspect:
             _load_summaries(con, batch)
-        examined = len(_examined_pages(pages, extractions))
-        _source_run_row(con, source, run_id, examined, extracted, changes, now)
+        _source_run_row(con, source, run_id, len(batch.examined_pages), extracted, changes, now)
         if before_commit is not None:
             before_commit(con)
         con.execute("COMMIT")

@@ -69,10 +69,7 @@ def _venue_from_sentence(text: str, vocab: Vocabulary, street_span: tuple[int, i
 
 def parse_place_value(value: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
     """Split a place value ('Oasen', or a sentence naming a venue and street) into place and address."""
-    value = _strip_punctuation(value)
-    match = vocab.online.search(value)
-    if match:  # 'Kommunhuset, sal Bolmen, och via Teams': the room, without the link
-        value = re.sub(r"(?:[,\s]|\boch\b|\bsamt\b|\bvia\b|\beller\b)+$", "", value[: match.start()]).strip()
+    value, _online = strip_online_part(_strip_punctuation(value), vocab)
     if not value:
         return None, None
     address, span = find_street_address(value, vocab, town)
