@@ -6,7 +6,6 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
@@ -19,7 +18,6 @@ from tasks.steps import crawl, extract_pages, load_source, publish, snapshot
 from warehouse.db import finish_run, open_warehouse, start_run, table_counts
 from warehouse.fetch_log import previous_fetches
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # Sources crawled at once; each host still gets one request at a time.
 MAX_PARALLEL_SOURCES = 4
 
@@ -55,7 +53,6 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
     registry = load_registry(sources_file)
     limits = limits_from_settings(registry.extra.get("fetch"))  # a bad setting fails before any work
     now = datetime.now(UTC)
-    today = now.astimezone(STOCKHOLM).date()
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     raw_dir = str(Path(db_path).parent / "raw")
     summary = RunSummary(run_id=run_id, sources=len(registry.sources))
@@ -69,7 +66,7 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
         for source in registry.sources:
             try:
                 crawled = futures[source.id].result()
-                extractions = extract_pages(source, crawled.pages, today)
+                extractions = extract_pages(source, crawled.pages)
                 counts = load_source(db_path, source, crawled, extractions, run_id, now)
             except Exception as exc:  # one broken source must not stop the others
                 message = f"{source.id}: {type(exc).__name__}: {exc}"

@@ -194,17 +194,24 @@ class _SourceCrawl:
             # Unchanged, but its bytes are needed and the archive lacks them: download it once more.
             page = self.fetcher.fetch(candidate.url, self.source, HTML_TYPES, previous, conditional=False)
         if previous is not None and not previous.extracted:
-            page = self._for_new_extractor(page)
+            page = self._for_new_extractor(page, previous)
         log.info("[%s] %s %s %s", self.source.id, candidate.url, page.outcome, page.error or page.status)
         return page
 
-    def _for_new_extractor(self, page: FetchedPage) -> FetchedPage:
-        """Unchanged content that an older extractor read goes to extraction again, from the archive."""
+    def _for_new_extractor(self, page: FetchedPage, previous: PreviousFetch) -> FetchedPage:
+        """Unchanged content that an older extractor read goes to extraction again, from the archive.
+
+        It keeps the time it was first fetched: year inference must see the page as it was then.
+        """
         body = self._body(page)
         if page.outcome != "unchanged" or body is None:
             return page
         return replace(
-            page, body=body, outcome="fetched", reason="extractor changed: read again from the archive"
+            page,
+            body=body,
+            outcome="fetched",
+            reason="extractor changed: read again from the archive",
+            fetched_at=previous.content_fetched_at or page.fetched_at,
         )
 
     def _mark_duplicate(self, page: FetchedPage) -> FetchedPage:

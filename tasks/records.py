@@ -159,6 +159,7 @@ class PreviousFetch:
     last_modified: str | None
     checked_at: datetime
     extracted: bool = True  # False: the warehouse holds an older extractor's reading of this content
+    content_fetched_at: datetime | None = None  # when this content was first fetched (its year context)
 
 
 def to_jsonable(value: Any) -> Any:

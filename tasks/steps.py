@@ -7,7 +7,7 @@ task call costs Prefect bookkeeping, and parsing stays out of the task bodies.
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import date, datetime
+from datetime import datetime
 from functools import partial
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from tasks.records import FetchedPage, PageContext, PageExtraction, PreviousFetc
 from tasks.registry import Source
 from warehouse.db import open_warehouse
 from warehouse.fetch_log import record_crawl_summary, record_fetches
-from warehouse.load import LoadResult, load_source_run
+from warehouse.load import STOCKHOLM, LoadResult, load_source_run
 from warehouse.publish import publish_catalogue
 from warehouse.raw import archive_raw_page, stored_raw_page
 from warehouse.snapshot import publish_snapshot
@@ -45,15 +45,18 @@ def crawl(
 
 
 @task(name="extract-pages", cache_policy=NO_CACHE)
-def extract_pages(source: Source, pages: list[FetchedPage], fetched_on: date) -> list[PageExtraction]:
-    """Run the pure extractor over every new or changed page (unchanged ones keep their records)."""
+def extract_pages(source: Source, pages: list[FetchedPage]) -> list[PageExtraction]:
+    """Run the pure extractor over every new or changed page (unchanged ones keep their records).
+
+    Each page is read as of the Stockholm day its content was fetched.
+    """
     extractions = []
     for page in pages:
         if not page.changed:
             continue
         context = PageContext(
             url=page.final_url,
-            fetched_at=fetched_on,
+            fetched_at=page.fetched_at.astimezone(STOCKHOLM).date(),
             municipality=source.municipality,
             profile=source.profile,
         )

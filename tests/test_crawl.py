@@ -281,3 +281,15 @@ def test_content_an_older_extractor_read_is_extracted_again_from_the_archive(sit
     assert all(p.changed and p.body == archive[p.content_hash] for p in second.pages)
     assert second.pages[0].reason == "extractor changed: read again from the archive"
     assert handler.hits["/a"] == 2  # revalidated, not downloaded: the bytes came from the archive
+
+
+def test_content_read_again_from_the_archive_keeps_the_time_it_was_first_fetched(site) -> None:
+    origin, _handler = site
+    source = make_source(origin)
+    previous, archive = _previous_and_archive(crawl(source))
+    first_fetched = datetime(2024, 5, 9, 6, 0, tzinfo=UTC)
+    stale = {
+        url: replace(p, extracted=False, content_fetched_at=first_fetched) for url, p in previous.items()
+    }
+    second = crawl(source, previous=stale, stored_body=archive.get)
+    assert {p.fetched_at for p in second.pages} == {first_fetched}

@@ -88,14 +88,14 @@ def previous_fetches(
             QUALIFY row_number() OVER (PARTITION BY source_id, url ORDER BY requested_at DESC) = 1
         )
         SELECT l.source_id, l.url, l.final_url, l.content_hash, l.etag, l.last_modified, l.requested_at,
-               p.extractor_version IS NOT DISTINCT FROM ? AS extracted
+               p.extractor_version IS NOT DISTINCT FROM ? AS extracted, p.fetched_at
         FROM latest l JOIN pages p ON p.url = l.url AND p.source_id = l.source_id
         WHERE p.content_hash = l.content_hash AND p.error IS NULL AND p.extractor_version IS NOT NULL
         """,
         [extractor_version],
     ).fetchall()
     found: dict[str, dict[str, PreviousFetch]] = {}
-    for source_id, url, final_url, digest, etag, last_modified, checked_at, extracted in rows:
+    for source_id, url, final_url, digest, etag, last_modified, checked_at, extracted, fetched_at in rows:
         found.setdefault(source_id, {})[url] = PreviousFetch(
             url=url,
             final_url=final_url or url,
@@ -104,6 +104,7 @@ def previous_fetches(
             last_modified=last_modified,
             checked_at=checked_at,
             extracted=extracted,
+            content_fetched_at=fetched_at,
         )
     return found
 
