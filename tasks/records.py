@@ -13,10 +13,15 @@ from typing import Any, Literal
 PageKind = Literal["meeting", "summary", "invitation", "other"]
 Attendance = Literal["in_person", "online", "hybrid"]
 Status = Literal["scheduled", "cancelled", "postponed"]
+# What kind of activity a meeting is, from the page's own words (config/vocabulary.yaml).
+Activity = Literal["dialogue", "council", "committee", "information", "other"]
 
 PAGE_KINDS: tuple[str, ...] = ("meeting", "summary", "invitation", "other")
 ATTENDANCE_MODES: tuple[str, ...] = ("in_person", "online", "hybrid")
 STATUSES: tuple[str, ...] = ("scheduled", "cancelled", "postponed")
+ACTIVITIES: tuple[str, ...] = ("dialogue", "council", "committee", "information", "other")
+# The activities counted as "dialogue activity" in the catalogue's counts and charts.
+DIALOGUE_ACTIVITIES: tuple[str, ...] = ("dialogue", "council")
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,7 @@ class Meeting:
     theme: str | None = None
     speakers: str | None = None
     organiser: str | None = None
+    activity: Activity = "other"
 
 
 @dataclass(frozen=True)
