@@ -14,6 +14,7 @@ the previous release served unchanged.
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import shutil
 import tempfile
@@ -136,8 +137,19 @@ def repair_root_links(out: Path) -> list[str]:
 
 
 def remove_leftovers(out: Path) -> list[str]:
-    """Delete staging folders and temporary links a killed publish left behind."""
+    """Delete staging folders, temporary links and never-served releases a killed publish left behind.
+
+    A release that the served one's history does not name (any, when none is
+    served) was installed by a publish that died before its switch: nobody
+    ever read it.
+    """
     removed = []
+    ever_served = _ever_served(out)
+    releases = out / RELEASES
+    for path in sorted(releases.iterdir()) if releases.is_dir() else []:
+        if path.name not in ever_served:
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(f"{RELEASES}/{path.name}")
     for path in out.iterdir() if out.is_dir() else []:
         if path.name.startswith(STAGING_PREFIX) and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
@@ -146,6 +158,19 @@ def remove_leftovers(out: Path) -> list[str]:
             path.unlink()
             removed.append(path.name)
     return removed
+
+
+def _ever_served(out: Path) -> set[str]:
+    """The served release and every release its history names (release.json)."""
+    served = served_release(out)
+    if served is None:
+        return set()
+    try:
+        meta = json.loads((out / LATEST / "release.json").read_text(encoding="utf-8"))
+        named = {entry["release"] for entry in meta.get("history", []) if isinstance(entry, dict)}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return {p.name for p in (out / RELEASES).iterdir()}  # unreadable history: remove nothing
+    return named | {served}
 
 
 def link_root(out: Path, names: Sequence[str]) -> None:
