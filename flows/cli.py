@@ -272,11 +272,14 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from tasks.reextract import reextract
     from warehouse.catalogue import publish_catalogue
     from warehouse.db import finish_run, open_warehouse, start_run
+    from warehouse.runguard import prepare_run
     from warehouse.snapshot import publish_snapshot
 
     db, out = Path(args.db), Path(args.out)
     if not db.is_file():
         raise CommandError(f"no warehouse at {db}: run `kommundialog run` or `demo` first")
+    snapshot_dir = args.snapshot_dir or out.parent / "snapshot"
+    prepare_run(db, out, snapshot_dir)  # free space, and no leftovers of a killed run
     now = datetime.now(UTC)
     run_id = f"{now:%Y%m%dT%H%M%SZ}-reextract-{uuid.uuid4().hex[:6]}"
     with open_warehouse(db) as con:
@@ -295,7 +298,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     for failure in result.failed:
         _say(f"  error: could not extract {failure}")
     _say(
-        f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {publish_snapshot(db, args.snapshot_dir or out.parent / 'snapshot')}"
+        f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {publish_snapshot(db, snapshot_dir)}"
     )
     return 0
 

@@ -127,6 +127,9 @@ def test_a_run_on_a_damaged_warehouse_fails_and_publishes_nothing(
     assert f"kommundialog restore {data / 'snapshot' / 'kommundialog.duckdb'} --db {db}" in stderr
     assert served_state(out) == catalogue
     assert file_digest(data / "snapshot" / "kommundialog.duckdb") == snapshot
+    with duckdb.connect(str(db), read_only=True) as con:  # the runs table lives in another block
+        failed = con.execute("SELECT error_messages FROM runs WHERE status = 'failed'").fetchall()
+    assert len(failed) == 1 and failed[0][0][-1].startswith("warehouse damaged: ")
     assert main(["restore", str(data / "snapshot" / "kommundialog.duckdb"), "--db", str(db)]) == 0
     with duckdb.connect(str(db), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM meetings").fetchone() == (6,)
