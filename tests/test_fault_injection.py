@@ -325,3 +325,16 @@ def test_published_files_and_the_snapshot_are_world_readable_under_a_strict_umas
         if not p.stat().st_mode & 0o004 or (p.is_dir() and not p.stat().st_mode & 0o001)
     ]
     assert unreadable == []
+
+
+def test_only_the_configured_number_of_snapshots_is_kept(
+    seeded: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from warehouse.snapshot import publish_snapshot, snapshot_history
+
+    db = fresh_copy(seeded, tmp_path)
+    monkeypatch.setenv("KOMMUNDIALOG_SNAPSHOTS_KEPT", "2")
+    made = [publish_snapshot(db, tmp_path / "snapshot").stat().st_ino for _ in range(4)]
+    kept = snapshot_history(tmp_path / "snapshot")
+    assert [p.stat().st_ino for p in kept] == [made[3], made[2]]  # newest first, the served one among them
+    assert all(table_digests(p) == table_digests(db) for p in kept)
