@@ -338,3 +338,31 @@ def test_only_the_configured_number_of_snapshots_is_kept(
     kept = snapshot_history(tmp_path / "snapshot")
     assert [p.stat().st_ino for p in kept] == [made[3], made[2]]  # newest first, the served one among them
     assert all(table_digests(p) == table_digests(db) for p in kept)
+
+
+@pytest.mark.integration
+def test_runs_killed_at_the_first_switch_and_before_the_snapshot_rename_leave_nothing_behind(
+    prefect_server, demo_registry_file: Path, tmp_path: Path
+) -> None:
+    """`kommundialog run` in its own process, killed where the issue saw leftovers, then run again."""
+    from prefect.settings import PREFECT_API_URL
+
+    data = tmp_path / "data"
+    db, out, snapshot_dir = data / "kommundialog.duckdb", data / "catalogue", data / "snapshot"
+    args = ("run", "--sources", str(demo_registry_file), "--db", str(db), "--out", str(out))
+    api = {"PREFECT_API_URL": str(PREFECT_API_URL.value()), "PREFECT_HOME": str(tmp_path / "prefect")}
+
+    first = cli(*args, cwd=tmp_path, env={**api, KILL_ENV: "latest-switched"})
+    assert first.returncode == -signal.SIGKILL, first.stdout + first.stderr
+    assert (out / "latest").is_symlink()
+    assert dangling_root_links(out) == [] and (out / "meetings.csv").is_file()  # complete at once
+
+    second = cli(*args, cwd=tmp_path, env={**api, KILL_ENV: "snapshot-written"})
+    assert second.returncode == -signal.SIGKILL, second.stdout + second.stderr
+    assert len(list(snapshot_dir.glob(".snapshot-*"))) == 1
+
+    third = cli(*args, cwd=tmp_path, env=api)
+    assert third.returncode == 0, third.stdout + third.stderr
+    assert no_leftovers(out, snapshot_dir) == []
+    assert dangling_root_links(out) == []
+    assert table_digests(snapshot_dir / "kommundialog.duckdb") == table_digests(db)
