@@ -167,9 +167,9 @@ def _ever_served(out: Path) -> set[str]:
         return set()
     try:
         meta = json.loads((out / LATEST / "release.json").read_text(encoding="utf-8"))
-        named = {entry["release"] for entry in meta.get("history", []) if isinstance(entry, dict)}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return {p.name for p in (out / RELEASES).iterdir()}  # unreadable history: remove nothing
+        named = {entry["release"] for entry in meta["history"]}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {p.name for p in (out / RELEASES).iterdir()}  # no readable history: remove nothing
     return named | {served}
 
 
