@@ -14,6 +14,8 @@ from pathlib import Path
 
 from tasks.extract.vocabulary import ConfigError
 from warehouse.db import WarehouseError
+from warehouse.diskspace import NoSpaceLeft
+from warehouse.integrity import WarehouseDamaged
 
 DEFAULT_DB = Path("data/kommundialog.duckdb")
 DEFAULT_OUT = Path("data/catalogue")
@@ -54,6 +56,11 @@ def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
     _say(f"Run {summary.run_id} finished in {elapsed:.1f} s")
     for source_id, line in summary.per_source.items():
         _say(f"  {source_id}: {line}")
+    if summary.fatal:  # the previous catalogue and snapshot are still served
+        print(
+            f"kommundialog: run {summary.run_id} failed, nothing published: {summary.fatal}", file=sys.stderr
+        )
+        return EXIT_MACHINE_FAULT
     _say(
         f"Sources: {summary.sources}  Pages: {summary.pages} ({summary.failed_pages} failed)  "
         f"Meetings: {summary.meetings}  Summaries: {summary.summaries}  Errors: {len(summary.errors)}"
@@ -95,7 +102,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
-    from tasks.charset import decode_text
+    from tasks.charset import decode_text, looks_binary, looks_like_html
     from tasks.extract.page import extract_page
     from tasks.records import PageContext, to_jsonable
     from tasks.registry import load_registry, source_for_url
@@ -116,6 +123,9 @@ def cmd_extract(args: argparse.Namespace) -> int:
         municipality=args.municipality or (source.municipality if source else None),
         profile=args.profile or (source.profile if source else None),
     )
+    if not looks_like_html(body):
+        kind = "binary data" if looks_binary(body) else "text without any HTML element"
+        raise CommandError(f"{path} is not an HTML page ({kind}): give a saved web page")
     extraction = extract_page(decode_text(body), context)
     print(json.dumps(to_jsonable(extraction), ensure_ascii=False, indent=2))
     return 0
@@ -204,6 +214,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
             if as_of is None:
                 raise CommandError(f"{db} holds no data yet: run `kommundialog run` first")
             files = publish_catalogue(con, out, as_of, config)
+    except (WarehouseDamaged, NoSpaceLeft):
+        raise
     except (WarehouseError, duckdb.Error) as exc:
         raise CommandError(f"cannot read the warehouse {db}: {exc}") from exc
     except (CatalogueError, ReleaseInvalid, PersonalDataError) as exc:
@@ -260,11 +272,14 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from tasks.reextract import reextract
     from warehouse.catalogue import publish_catalogue
     from warehouse.db import finish_run, open_warehouse, start_run
+    from warehouse.runguard import prepare_run
     from warehouse.snapshot import publish_snapshot
 
     db, out = Path(args.db), Path(args.out)
     if not db.is_file():
         raise CommandError(f"no warehouse at {db}: run `kommundialog run` or `demo` first")
+    snapshot_dir = args.snapshot_dir or out.parent / "snapshot"
+    prepare_run(db, out, snapshot_dir)  # free space, and no leftovers of a killed run
     now = datetime.now(UTC)
     run_id = f"{now:%Y%m%dT%H%M%SZ}-reextract-{uuid.uuid4().hex[:6]}"
     with open_warehouse(db) as con:
@@ -274,6 +289,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         finish_run(con, run_id, datetime.now(UTC), "reextract", {"pages": result.pages}, problems)
         try:
             publish_catalogue(con, out, now)
+        except (WarehouseDamaged, NoSpaceLeft):
+            raise
         except Exception as exc:  # the versions are loaded; the served catalogue stays as it was
             _say(f"  error: catalogue not published (the previous release is still served): {exc}")
     for url in result.missing_raw:
@@ -281,8 +298,30 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     for failure in result.failed:
         _say(f"  error: could not extract {failure}")
     _say(
-        f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {publish_snapshot(db, args.snapshot_dir or out.parent / 'snapshot')}"
+        f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {publish_snapshot(db, snapshot_dir)}"
     )
+    return 0
+
+
+def cmd_backup(args: argparse.Namespace) -> int:
+    """Write a portable copy of the whole warehouse (Parquet plus schema) to a new folder."""
+    from warehouse.backup import backup_warehouse
+
+    result = backup_warehouse(args.db, args.dir)
+    rows = sum(result.tables.values())
+    _say(
+        f"Backed up {args.db} to {result.path}/ ({len(result.tables)} tables, {rows} rows, schema {result.schema_version})."
+    )
+    _say(f"Restore with: kommundialog restore {result.path} --db {args.db}")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Rebuild the warehouse from a backup folder or a snapshot file; the file it replaces is kept."""
+    from warehouse.backup import restore_warehouse
+
+    counts = restore_warehouse(args.source, args.db)
+    _say(f"Restored {args.db} from {args.source} ({len(counts)} tables, {sum(counts.values())} rows).")
     return 0
 
 
@@ -300,6 +339,10 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 
 class CommandError(Exception):
     """A user-facing error: printed without a traceback, exit code 2."""
+
+
+# A damaged warehouse or a full disk: the machine, not the user, needs attention.
+EXIT_MACHINE_FAULT = 5
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -367,6 +410,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reextract.set_defaults(handler=cmd_reextract)
 
+    backup = commands.add_parser(
+        "backup", help="write a portable copy of the warehouse (Parquet plus schema) to a new folder"
+    )
+    backup.add_argument("dir", help="new or empty folder for the backup")
+    backup.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB warehouse file (default: %(default)s)")
+    backup.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore", help="rebuild the warehouse from a backup folder or a snapshot file"
+    )
+    restore.add_argument("source", help="a folder made by `kommundialog backup`, or a snapshot .duckdb file")
+    restore.add_argument(
+        "--db", default=str(DEFAULT_DB), help="warehouse file to rebuild (default: %(default)s)"
+    )
+    restore.set_defaults(handler=cmd_restore)
+
     dictionary = commands.add_parser("dictionary", help="print (or write) the warehouse data dictionary")
     dictionary.add_argument("--output", help="file to write, e.g. docs/warehouse-dictionary.md")
     dictionary.set_defaults(handler=cmd_dictionary)
@@ -400,6 +459,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except (WarehouseDamaged, NoSpaceLeft) as exc:
+        print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
+        return EXIT_MACHINE_FAULT
     except (CommandError, ConfigError, WarehouseError) as exc:
         print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
         return 2

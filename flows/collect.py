@@ -17,6 +17,7 @@ from tasks.registry import load_registry
 from tasks.steps import crawl, extract_pages, load_source, publish, snapshot
 from warehouse.db import finish_run, open_warehouse, start_run, table_counts
 from warehouse.fetch_log import previous_fetches
+from warehouse.runguard import fatal_error, mark_failed, prepare_run
 
 # Sources crawled at once; each host still gets one request at a time.
 MAX_PARALLEL_SOURCES = 4
@@ -40,6 +41,8 @@ class RunSummary:
     changes: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     snapshot: str | None = None
+    # Set when the machine failed the run (damaged warehouse, full disk): nothing was published.
+    fatal: str | None = None
 
 
 @flow(name="collect", task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_SOURCES))
@@ -56,19 +59,36 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     raw_dir = str(Path(db_path).parent / "raw")
     summary = RunSummary(run_id=run_id, sources=len(registry.sources))
-    with open_warehouse(db_path) as con:
-        start_run(con, run_id, now)
-        previous = previous_fetches(con, EXTRACTOR_VERSION)  # validators for conditional requests
+    snapshot_dir = snapshot_dir or str(Path(out_dir).parent / "snapshot")
+    try:
+        prepare_run(db_path, out_dir, snapshot_dir)
+        with open_warehouse(db_path) as con:
+            start_run(con, run_id, now)
+            previous = previous_fetches(con, EXTRACTOR_VERSION)  # validators for conditional requests
+    except Exception as exc:
+        summary.fatal = fatal_error(exc, db_path, snapshot_dir)
+        if summary.fatal is None:
+            raise
+        logger.error("run stopped: %s", summary.fatal)
+        mark_failed(db_path, run_id, now, summary.fatal, {"sources": summary.sources}, [])
+        return summary
 
     fetcher = Fetcher(registry.user_agent, limits)
     try:
         futures = {s.id: crawl.submit(s, fetcher, raw_dir, previous.get(s.id, {})) for s in registry.sources}
         for source in registry.sources:
+            if summary.fatal:
+                futures[source.id].wait()  # the run stops: nothing more is loaded
+                continue
             try:
                 crawled = futures[source.id].result()
                 extractions = extract_pages(source, crawled.pages)
                 counts = load_source(db_path, source, crawled, extractions, run_id, now)
             except Exception as exc:  # one broken source must not stop the others
+                summary.fatal = fatal_error(exc, db_path, snapshot_dir)
+                if summary.fatal:  # ... but a damaged warehouse or a full disk stops them all
+                    logger.error("run stopped at source %s: %s", source.id, summary.fatal)
+                    continue
                 message = f"{source.id}: {type(exc).__name__}: {exc}"
                 summary.errors.append(message)
                 summary.per_source[source.id] = f"failed: {exc}"
@@ -97,24 +117,32 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
     finally:
         fetcher.close()
 
-    try:
-        summary.outputs = publish(db_path, out_dir, now)
-    except Exception as exc:  # the data is loaded; the served catalogue stays as it was
-        summary.errors.append(f"catalogue not published (the previous release is still served): {exc}")
-        logger.error("catalogue not published: %s", exc)
+    totals = {
+        "sources": summary.sources,
+        "pages": summary.pages,
+        "meetings": summary.meetings,
+        "summaries": summary.summaries,
+    }
+    if summary.fatal is None:
+        try:
+            summary.outputs = publish(db_path, out_dir, now)
+        except Exception as exc:  # the data is loaded; the served catalogue stays as it was
+            summary.fatal = fatal_error(exc, db_path, snapshot_dir)
+            summary.errors.append(f"catalogue not published (the previous release is still served): {exc}")
+            logger.error("catalogue not published: %s", exc)
+    if summary.fatal is not None:
+        mark_failed(db_path, run_id, now, summary.fatal, totals, summary.errors)
+        return summary
     with open_warehouse(db_path) as con:
         status = "ok" if not summary.errors else "partial"
-        totals = {
-            "sources": summary.sources,
-            "pages": summary.pages,
-            "meetings": summary.meetings,
-            "summaries": summary.summaries,
-        }
         finish_run(con, run_id, datetime.now(UTC), status, totals, summary.errors)
         summary.table_counts = table_counts(con)
     try:
-        summary.snapshot = snapshot(db_path, snapshot_dir or str(Path(out_dir).parent / "snapshot"))
+        summary.snapshot = snapshot(db_path, snapshot_dir)
     except Exception as exc:  # analysts keep the previous snapshot; the warehouse is complete
+        summary.fatal = fatal_error(exc, db_path, snapshot_dir)
         summary.errors.append(f"snapshot not published (the previous one stays): {exc}")
         logger.error("snapshot not published: %s", exc)
+        if summary.fatal is not None:
+            mark_failed(db_path, run_id, now, summary.fatal, totals, summary.errors)
     return summary

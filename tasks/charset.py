@@ -5,6 +5,11 @@ are sometimes wrong. A label is trusted only if the body decodes under it, and
 a Latin-1 label on a body that is valid UTF-8 with non-ASCII bytes is taken to
 be a mislabel (real Latin-1 Swedish text is practically never valid UTF-8), so
 å, ä and ö survive either way.
+
+Decoding is per character, not per page: a page that is mostly UTF-8 stays
+UTF-8 even with a few invalid bytes (a pasted fragment, a cut multi-byte
+character), which are replaced where they stand. Only when most of its
+non-ASCII bytes are not UTF-8 is the page read in a single-byte charset.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ import re
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
 _XML_ENCODING = re.compile(rb"""^<\?xml[^>]+encoding\s*=\s*["']([A-Za-z0-9_.:-]+)""")
 _SINGLE_BYTE_LATIN = {"iso8859-1", "cp1252", "ascii", "iso8859-15"}
+_HTML_TAG = re.compile(
+    rb"<\s*(?:!doctype\s+html|html|head|body|title|meta|div|p|h[1-6]|article|main|section|table|ul)\b",
+    re.IGNORECASE,
+)
 _BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"))
 # Leading bytes of formats that are never text, whatever the Content-Type says.
 _BINARY_MAGIC = (
@@ -70,8 +79,20 @@ def _decodes(body: bytes, codec: str) -> bool:
     return True
 
 
+_ASCII = bytes(range(128))
+
+
+def mostly_utf8(body: bytes) -> bool:
+    """True when the body has non-ASCII bytes and most of them form valid UTF-8 sequences."""
+    non_ascii = len(body.translate(None, _ASCII))
+    if non_ascii == 0:
+        return False
+    valid = len(body.decode("utf-8", errors="ignore").encode("utf-8")) - (len(body) - non_ascii)
+    return valid * 2 > non_ascii
+
+
 def _is_utf8_with_non_ascii(body: bytes) -> bool:
-    return not body.isascii() and _decodes(body, "utf-8")
+    return mostly_utf8(body)
 
 
 def sniff_charset(body: bytes, content_type: str | None = None) -> str:
@@ -81,6 +102,8 @@ def sniff_charset(body: bytes, content_type: str | None = None) -> str:
             return codec
     for label in (declared_charset(content_type), meta_charset(body)):
         codec = _codec(label)
+        if codec == "utf-8" and mostly_utf8(body):
+            return codec  # a few invalid bytes are replaced where they stand
         if codec is None or not _decodes(body, codec):
             continue
         if codec.startswith(("utf-16", "utf-32")) and b"\x00" not in body[:512]:
@@ -92,8 +115,8 @@ def sniff_charset(body: bytes, content_type: str | None = None) -> str:
 
 
 def detect_charset(body: bytes) -> str:
-    """No usable label: UTF-8 if the bytes are valid UTF-8, else Windows-1252, else Latin-1."""
-    if _decodes(body, "utf-8"):
+    """No usable label: UTF-8 if the bytes are (mostly) UTF-8, else Windows-1252, else Latin-1."""
+    if _decodes(body, "utf-8") or mostly_utf8(body):
         return "utf-8"
     if _decodes(body, "cp1252"):
         return "cp1252"
@@ -116,3 +139,14 @@ def looks_binary(body: bytes) -> bool:
         return True
     controls = sum(1 for byte in head if byte < 32 and byte not in (9, 10, 12, 13, 27))
     return bool(head) and controls / len(head) > 0.05
+
+
+def looks_like_html(body: bytes) -> bool:
+    """True for bodies that are text with at least one HTML element in their first 64 kB."""
+    if looks_binary(body):
+        return False
+    head = body[:65536]
+    for bom, codec in _BOMS:
+        if head.startswith(bom) and codec.startswith("utf-16"):
+            head = head.decode(codec, errors="ignore").encode("utf-8")
+    return _HTML_TAG.search(head) is not None

@@ -33,19 +33,40 @@ def open_warehouse(path: str | Path, read_only: bool = False) -> Iterator[duckdb
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
         con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
-    except duckdb.IOException as exc:
-        raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise _classified(exc, path, f"cannot open warehouse {path}: {exc}") from exc
     try:
-        con.execute("SET TimeZone='Europe/Stockholm'")
-        if read_only:
-            if schema_version(con) < len(load_migrations()):
-                raise WarehouseError(f"{path} has an older schema: open it once for writing to migrate it")
-        else:
-            migrate(con, datetime.now(UTC))
-            load_reference_data(con)
+        try:
+            con.execute("SET TimeZone='Europe/Stockholm'")
+            if read_only:
+                if schema_version(con) < len(load_migrations()):
+                    raise WarehouseError(
+                        f"{path} has an older schema: open it once for writing to migrate it"
+                    )
+            else:
+                migrate(con, datetime.now(UTC))
+                load_reference_data(con)
+        except (duckdb.Error, OSError) as exc:
+            classified = _classified(exc, path, None)
+            if classified is exc:
+                raise
+            raise classified from exc
         yield con
     finally:
         con.close()
+
+
+def _classified(exc: BaseException, path: Path, fallback: str | None) -> BaseException:
+    """A damaged file or a full disk as the error that names it; else `fallback` (or `exc` itself)."""
+    from warehouse.diskspace import as_no_space
+    from warehouse.integrity import WarehouseDamaged, looks_damaged
+
+    full = as_no_space(exc, path)
+    if full is not None:
+        return full
+    if looks_damaged(exc):
+        return WarehouseDamaged(path, str(exc).strip().splitlines()[0])
+    return WarehouseError(fallback) if fallback else exc
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime) -> None:

@@ -64,8 +64,13 @@ def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
 
 
 def applied(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
-    """Applied migration versions and their checksums."""
-    con.execute(LEDGER)
+    """Applied migration versions and their checksums (the ledger is created once, on a new file)."""
+    exists = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND table_name = 'schema_migrations'"
+    ).fetchone()[0]
+    if not exists:  # an open of an up-to-date file writes nothing
+        con.execute(LEDGER)
     return dict(con.execute("SELECT version, checksum FROM schema_migrations").fetchall())
 
 

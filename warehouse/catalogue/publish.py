@@ -26,16 +26,21 @@ from warehouse.catalogue.history import (
 from warehouse.catalogue.privacy import guard_rows
 from warehouse.catalogue.release import (
     LATEST,
+    add_root_links,
     install_release,
     link_root,
     prune,
     publish_lock,
+    remove_leftovers,
+    repair_root_links,
     stage,
     switch_latest,
     taken_release_ids,
 )
 from warehouse.catalogue.rows import Snapshot, iso_utc, read_snapshot
 from warehouse.catalogue.validate import validate_release
+from warehouse.diskspace import as_no_space, ensure_free_space
+from warehouse.integrity import verify_warehouse
 
 
 def _sizes(release: Release) -> dict[str, int]:
@@ -50,6 +55,7 @@ def _switch_in(out: Path, release: Release, release_id: str) -> None:
         validate_release(staging, release.row_counts)
         installed = install_release(out, staging, release_id)
         try:
+            add_root_links(out, release.top_level)
             switch_latest(out, release_id)
         except BaseException:
             shutil.rmtree(installed, ignore_errors=True)
@@ -64,28 +70,61 @@ def publish_catalogue(
     as_of: datetime,
     config: CatalogueConfig | None = None,
 ) -> dict[str, int]:
-    """Publish a new release when the data changed; return the served top-level files and sizes."""
+    """Publish a new release when the data changed; return the served top-level files and sizes.
+
+    First the warehouse is read whole (a damaged one raises WarehouseDamaged),
+    a killed publish's leftovers are cleared and the root links repaired, and
+    the free space is checked; a full disk raises NoSpaceLeft. In every failure
+    the served release stays as it was.
+    """
     config = config or load_catalogue_config()
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    if not out.is_dir():
+        out.mkdir(parents=True)
+        out.chmod(0o755)
+    verify_warehouse(con, _database_path(con))
     with publish_lock(out):
-        snapshot = read_snapshot(con, config.base_url)
-        previous = read_previous_release(out / LATEST)
-        when = iso_utc(as_of)
-        snapshot = replace(
-            snapshot, meetings=apply_history(snapshot.meetings, previous.meetings, config.host, when)
-        )
-        guard_rows(table_rows(snapshot))
-        if previous.meta is not None:
-            unchanged = build_release(config, snapshot, previous.meta)
-            if unchanged.files["SHA256SUMS"] == previous.checksums:
-                link_root(out, unchanged.top_level)
-                prune(out, config.releases_kept, unchanged.newest_first)
-                return _sizes(unchanged)
-        release = _new_release(out, config, snapshot, previous, when)
-        link_root(out, release.top_level)
-        prune(out, config.releases_kept, release.newest_first)
-        return _sizes(release)
+        remove_leftovers(out)
+        repair_root_links(out)
+        ensure_free_space([out])
+        try:
+            return _publish_locked(con, out, as_of, config)
+        except Exception as exc:
+            full = as_no_space(exc, out)
+            if full is not None:
+                raise full from exc
+            raise
+
+
+def _database_path(con: duckdb.DuckDBPyConnection) -> str:
+    """The file behind a connection, for messages."""
+    row = con.execute(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()"
+    ).fetchone()
+    return (row[0] if row else None) or "the warehouse"
+
+
+def _publish_locked(
+    con: duckdb.DuckDBPyConnection, out: Path, as_of: datetime, config: CatalogueConfig
+) -> dict[str, int]:
+    """Build, validate and switch in a release (or keep the served one when nothing changed)."""
+    snapshot = read_snapshot(con, config.base_url)
+    previous = read_previous_release(out / LATEST)
+    when = iso_utc(as_of)
+    snapshot = replace(
+        snapshot, meetings=apply_history(snapshot.meetings, previous.meetings, config.host, when)
+    )
+    guard_rows(table_rows(snapshot))
+    if previous.meta is not None:
+        unchanged = build_release(config, snapshot, previous.meta)
+        if unchanged.files["SHA256SUMS"] == previous.checksums:
+            link_root(out, unchanged.top_level)
+            prune(out, config.releases_kept, unchanged.newest_first)
+            return _sizes(unchanged)
+    release = _new_release(out, config, snapshot, previous, when)
+    link_root(out, release.top_level)
+    prune(out, config.releases_kept, release.newest_first)
+    return _sizes(release)
 
 
 def _new_release(
