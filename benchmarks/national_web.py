@@ -696,6 +696,7 @@ class NationalWeb:
                 (host, 0), _handler_for(self, site), bind_and_activate=True
             )
             server.daemon_threads = True
+            server.handle_error = _quiet_error
             server.block_on_close = False
             site.origin = f"http://{host}:{server.server_address[1]}"
             self._servers.append(server)
@@ -736,6 +737,10 @@ class NationalWeb:
 
 
 _SM = "http://www.sitemaps.org/schemas/sitemap/0.9"
+
+
+def _quiet_error(request: object, client_address: object) -> None:
+    """A client that closes a kept-alive connection is normal here, not worth a traceback."""
 
 
 def _address(index: int) -> str:
