@@ -11,9 +11,12 @@ that municipality (hand-tuned entries win).
 from __future__ import annotations
 
 import csv
+import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
+from urllib.parse import urlsplit
 
 from tasks.extract.vocabulary import CONFIG_DIR
 from tasks.registry import RegistryError, Source, parse_source
@@ -116,3 +119,43 @@ def coverage_counts() -> dict[str, int]:
         "regions": sum(1 for b in all_bodies if b.kind == "region"),
         "regions_with_origin": sum(1 for b in all_bodies if b.kind == "region" and b.covered),
     }
+
+
+def guess_body(origin: str, site_title: str) -> Body | None:
+    """Whose site this is: the body with this origin's host, else the municipality the site names."""
+    host = urlsplit(origin).netloc.lower().removeprefix("www.")
+    for body in bodies():
+        if body.origin and urlsplit(body.origin).netloc.lower().removeprefix("www.") == host:
+            return body
+    title = site_title.lower()
+    named = [
+        b
+        for b in bodies()
+        if b.kind == "municipality" and re.search(rf"\b{re.escape(b.name.lower())}s?\b", title)
+    ]
+    return max(named, key=lambda b: len(b.name)) if named else None
+
+
+def registry_entry(
+    body: Body | None, origin: str, private: bool, municipality: str | None = None
+) -> list[str]:
+    """A `discover: auto` registry entry for a site, as YAML lines to paste under `sources:`."""
+    if municipality is not None:
+        found = [b for b in bodies() if b.kind == "municipality" and b.name.lower() == municipality.lower()]
+        if not found:
+            raise RegistryError(f"'{municipality}' is not one of the 290 municipalities")
+        body = found[0]
+    if body is None or body.kind != "municipality":
+        name, code, ident = "FILL IN", "FILL IN", "FILL-IN"
+    else:
+        name, code, ident = body.name, body.code, f"kommun-{body.code}"
+    lines = [
+        f"  - id: {ident}",
+        f"    municipality: {json.dumps(name, ensure_ascii=False)}",
+        f'    municipality_code: "{code}"',
+        f'    start_urls: ["{origin.rstrip("/")}/"]',
+        "    discover: auto",
+    ]
+    if private:
+        lines.append("    allow_private_network: true")
+    return lines

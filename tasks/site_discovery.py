@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from tasks.charset import decode_text
 from tasks.crawl import _Candidate, _SourceCrawl
@@ -40,6 +40,7 @@ from tasks.site_index import (
     page_links,
     rank_candidates,
     search_form,
+    site_name,
 )
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ class SiteIndex:
 
     origin: str
     cms: str = "generic"
+    name: str = ""  # what the home page calls the site
     sitemaps: list[str] = field(default_factory=list)
     feeds: list[str] = field(default_factory=list)
     search: str | None = None
@@ -103,6 +105,7 @@ class SiteIndexer:
         search: SearchEndpoint | None = None
         if html:
             self.index.cms = detect_cms(html, self.vocab)
+            self.index.name = site_name(html)
             links = page_links(html, home.final_url)
             self._add_links(links, "home")
             self.index.feeds = declared_feeds(html, home.final_url)
@@ -126,7 +129,8 @@ class SiteIndexer:
 
     def _read_sitemaps(self) -> None:
         rules = self.fetcher.robots_rules(self.index.origin + "/", self.source)
-        declared = [*(rules.sitemaps() if rules else []), *self.source.sitemaps]
+        named = [urljoin(self.index.origin + "/", u) for u in (rules.sitemaps() if rules else [])]
+        declared = [*named, *self.source.sitemaps]
         queue = [(u, 0) for u in dict.fromkeys(declared)]
         if not queue:
             queue = self._first_answering_guess()
@@ -247,3 +251,26 @@ class DiscoveringCrawl(_SourceCrawl):
             search=index.search is not None,
         )
         return self.result
+
+
+def describe_index(index: SiteIndex, min_score: float, limit: int = 25) -> list[str]:
+    """The inspector's report: CMS, indexes found, and the candidates with their scores."""
+    chosen = index.chosen(min_score)
+    lines = [
+        f"Site: {index.origin}" + (f"  ({index.name})" if index.name else ""),
+        f"CMS: {index.cms}",
+        f"Sitemaps read: {len(index.sitemaps)}" + "".join(f"\n  {u}" for u in index.sitemaps),
+        f"Feeds: {len(index.feeds)}" + "".join(f"\n  {u}" for u in index.feeds),
+        f"Search: {index.search or 'none found'}",
+        f"Listings: {len(index.listings)}" + "".join(f"\n  {u}" for u in index.listings),
+        f"Candidates: {len(index.candidates)} named by the site's indexes, "
+        f"{len(chosen)} reach the threshold ({min_score:g}) and would be fetched:",
+    ]
+    for candidate in index.candidates[:limit]:
+        mark = "*" if candidate.score >= min_score else " "
+        stamp = candidate.lastmod.date().isoformat() if candidate.lastmod else "-"
+        via = ",".join(sorted(candidate.via))
+        lines.append(f" {mark}{candidate.score:5.1f}  {stamp:10}  {via:22}  {candidate.url}")
+    if len(index.candidates) > limit:
+        lines.append(f"  ... {len(index.candidates) - limit} more with lower scores")
+    return lines

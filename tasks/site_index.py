@@ -218,6 +218,15 @@ def listing_links(links: list[Link], origin: str, vocab: DiscoveryVocabulary, li
     return list(dict.fromkeys(found))[:limit]
 
 
+def site_name(html: str) -> str:
+    """What the site calls itself: og:site_name, else the <title> (for guessing whose site it is)."""
+    soup = _soup(html)
+    meta = soup.find("meta", attrs={"property": "og:site_name"})
+    if meta is not None and meta.get("content"):
+        return str(meta["content"]).strip()
+    return soup.title.get_text(" ", strip=True) if soup.title else ""
+
+
 def next_page_link(html: str, base_url: str) -> str | None:
     """A listing's next page (<a rel="next">), when it has one."""
     tag = _soup(html).find("a", rel="next", href=True)
