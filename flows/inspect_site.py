@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import sys
 from urllib.parse import urlsplit
 
 from tasks.fetch import Fetcher
 from tasks.national import guess_body, registry_entry
-from tasks.registry import AUTO_PROFILE, DEFAULT_USER_AGENT, Source
+from tasks.registry import AUTO_PROFILE, DEFAULT_USER_AGENT, RegistryError, Source
 from tasks.site_discovery import describe_index, index_site
 from tasks.site_index import default_discovery_vocabulary
 
@@ -70,10 +71,9 @@ def inspect_site(url: str, municipality: str | None = None, limit: int = 25) -> 
 def cmd_discover(args: argparse.Namespace) -> int:
     try:
         lines = inspect_site(args.url, args.municipality, args.limit)
-    except InspectError as exc:
-        from flows.cli import CommandError
-
-        raise CommandError(str(exc)) from exc
+    except (InspectError, RegistryError) as exc:
+        print(f"kommundialog discover: {exc}", file=sys.stderr)
+        return 2
     print("\n".join(lines))
     return 0
 
