@@ -452,6 +452,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--out", default=str(DEFAULT_OUT), help="catalogue folder (default: %(default)s)")
     serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free one)")
     serve.set_defaults(handler=cmd_serve_catalogue)
+
+    from flows.inspect_site import add_discover_command  # issue 13: the site inspector
+
+    add_discover_command(commands)
     return parser
 
 

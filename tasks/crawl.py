@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import Any
 
 from tasks.charset import decode_text
 from tasks.discovery import DiscoveredUrl, parse_feed, parse_sitemap
@@ -23,6 +24,7 @@ from tasks.links import candidate_links
 from tasks.records import FetchedPage, PreviousFetch
 from tasks.registry import Source
 from tasks.scope import allowed_hosts, clean_url, scope_refusal
+from tasks.site_index import gunzip_capped
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,8 @@ class CrawlResult:
     documents: list[FetchedPage] = field(default_factory=list)  # robots.txt, sitemaps, feeds
     links_out_of_scope: int = 0
     links_over_limit: int = 0
+    # For sources that discover their pages: what the site's indexes offered (tasks/site_discovery.py).
+    discovery: Any = None
 
     @property
     def fetches(self) -> list[FetchedPage]:
@@ -117,7 +121,14 @@ def crawl_source(
     stored_body: StoredBody | None = None,
 ) -> CrawlResult:
     """Crawl a source within its limits; `previous` turns refetches into conditional requests."""
-    crawl = _SourceCrawl(source, fetcher, previous or {}, stored_body or (lambda _hash: None))
+    if source.discover:
+        from tasks.site_discovery import DiscoveringCrawl  # it builds on _SourceCrawl below
+
+        crawl: _SourceCrawl = DiscoveringCrawl(
+            source, fetcher, previous or {}, stored_body or (lambda _h: None)
+        )
+    else:
+        crawl = _SourceCrawl(source, fetcher, previous or {}, stored_body or (lambda _hash: None))
     return crawl.run()
 
 
@@ -269,7 +280,8 @@ class _SourceCrawl:
             url, nesting = queue.pop(0)
             read += 1
             document = self._fetch_document(url, SITEMAP_TYPES, "sitemap")
-            content = parse_sitemap(document.body, document.final_url) if document.ok else None
+            body = gunzip_capped(document.body) if document.ok else None
+            content = parse_sitemap(body, document.final_url) if body else None
             if content is None:
                 continue
             found.extend(content.pages)

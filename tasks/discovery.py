@@ -24,6 +24,7 @@ class DiscoveredUrl:
 
     url: str
     lastmod: datetime | None = None
+    title: str | None = None  # what a feed calls the page (discovery ranks on it)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,8 @@ def _rss_items(channel: etree._Element, base_url: str) -> list[DiscoveredUrl]:
     for item in _children(channel, "item"):
         link = _text(item, "link")
         if link:
-            found.append(DiscoveredUrl(urljoin(base_url, link), parse_lastmod(_text(item, "pubdate"))))
+            stamp = parse_lastmod(_text(item, "pubdate"))
+            found.append(DiscoveredUrl(urljoin(base_url, link), stamp, _text(item, "title")))
     return found
 
 
@@ -133,5 +135,5 @@ def parse_feed(body: bytes, base_url: str) -> list[DiscoveredUrl]:
         href = _atom_link(entry)
         if href:
             stamp = _text(entry, "updated") or _text(entry, "published")
-            found.append(DiscoveredUrl(urljoin(base_url, href), parse_lastmod(stamp)))
+            found.append(DiscoveredUrl(urljoin(base_url, href), parse_lastmod(stamp), _text(entry, "title")))
     return found

@@ -51,7 +51,10 @@ log = logging.getLogger(__name__)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 TEXT_TYPES = ("text/plain",)
 XML_TYPES = ("application/xml", "text/xml")
-SITEMAP_TYPES = (*XML_TYPES, *TEXT_TYPES)
+GZIP_TYPES = ("application/gzip", "application/x-gzip", "application/octet-stream")
+# Sitemaps come plain or gzip-compressed ('.xml.gz'); discovery inflates the latter, capped.
+SITEMAP_TYPES = (*XML_TYPES, *TEXT_TYPES, *GZIP_TYPES)
+GZIP_MAGIC = b"\x1f\x8b"
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml", *XML_TYPES)
 ICALENDAR_TYPES = ("text/calendar",)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -373,6 +376,14 @@ class Fetcher:
         page = _compare_with_previous(page, previous)
         return replace(page, fetched_at=started, purpose=purpose)
 
+    def robots_rules(self, url: str, source: Source) -> RobotsRules | None:
+        """The robots.txt rules of the URL's origin (fetched once per run), or None when unavailable."""
+        try:
+            self._check_url(url, source, "robots")
+            return self._robots_for(url, source)
+        except FetchRefused:
+            return None
+
     def take_robots_records(self, hosts: frozenset[str]) -> list[FetchedPage]:
         """The robots.txt fetches of these hosts not yet handed out (for the fetch log)."""
         with self._lock:
@@ -620,7 +631,7 @@ class Fetcher:
         if body is None:
             limit = want.max_bytes
             return failed(f"body larger than {limit:,} bytes: not read further", "too large", size=limit)
-        if want.accept is not None and looks_binary(body):
+        if want.accept is not None and looks_binary(body) and not _is_gzip_sitemap(want, body):
             label = media_type or "no content type"
             return failed(
                 f"binary content labelled '{label}': not a text document", "binary body", size=len(body)
@@ -663,6 +674,11 @@ class Fetcher:
 
 
 # -- small pure helpers ------------------------------------------------------------------------
+
+
+def _is_gzip_sitemap(want: _Want, body: bytes) -> bool:
+    """A gzip-compressed sitemap is binary on the wire and text once inflated: let it through."""
+    return want.purpose == "sitemap" and body.startswith(GZIP_MAGIC)
 
 
 def _origin(url: str) -> str:

@@ -114,6 +114,7 @@ class PageExtraction:
     contact_mailbox: str | None = None
     mentions_cancelled_undated: bool = False
     warnings: tuple[str, ...] = ()
+    profile: str | None = None  # the CMS profile the page was read with (detected for 'auto')
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,12 @@ OPTIONAL_KEYS = (
     "max_depth",
     "sitemaps",
     "feeds",
+    "discover",
 )
+# 'discover: auto': pages are found from the site's own indexes (tasks/site_discovery.py)
+# rather than by a follow rule, and each page's CMS is detected (profile 'auto').
+DISCOVER_VALUES = ("auto",)
+AUTO_PROFILE = "auto"
 DEFAULT_USER_AGENT = "kommundialog/0.1 (open-data crawler of municipal dialogue meetings)"
 DEFAULT_MAX_PAGES = 50
 DEFAULT_MIN_DELAY_SECONDS = 1.0
@@ -88,6 +93,7 @@ class Source:
     max_depth: int = DEFAULT_MAX_DEPTH
     sitemaps: tuple[str, ...] = ()
     feeds: tuple[str, ...] = ()
+    discover: bool = False
 
     @property
     def hosts(self) -> frozenset[str]:
@@ -190,9 +196,11 @@ def parse_source(raw: Any, path: str, index: int) -> Source:
         raise _fail(path, entry, f"municipality_code '{code}' is not one of the 290 SCB codes")
     if known[code] != raw["municipality"]:
         raise _fail(path, entry, f"municipality_code '{code}' is {known[code]}, not {raw['municipality']!r}")
-    profile = str(raw.get("profile", "generic"))
-    if profile not in default_profiles():
-        raise _fail(path, entry, f"profile '{profile}' is not one of {sorted(default_profiles())}")
+    discover = _parse_discover(raw, path, entry)
+    profile = str(raw.get("profile", AUTO_PROFILE if discover else "generic"))
+    if profile not in default_profiles() and profile != AUTO_PROFILE:
+        known = sorted([*default_profiles(), AUTO_PROFILE])
+        raise _fail(path, entry, f"profile '{profile}' is not one of {known}")
     schedule = raw.get("schedule")
     if schedule is not None and not _CRON.match(str(schedule)):
         raise _fail(path, entry, f"schedule '{schedule}' is not a 5-field cron expression")
@@ -224,7 +232,20 @@ def parse_source(raw: Any, path: str, index: int) -> Source:
         max_depth=_parse_int(raw, "max_depth", DEFAULT_MAX_DEPTH, 0, MAX_DEPTH_LIMIT, path, entry),
         sitemaps=_parse_discovery_urls(raw, "sitemaps", start_urls, path, entry),
         feeds=_parse_discovery_urls(raw, "feeds", start_urls, path, entry),
+        discover=discover,
     )
+
+
+def _parse_discover(raw: dict, path: str, entry: str) -> bool:
+    """'discover: auto' turns on discovery; a follow rule and discovery exclude each other."""
+    value = raw.get("discover")
+    if value is None:
+        return False
+    if value not in DISCOVER_VALUES:
+        raise _fail(path, entry, f"discover must be one of {list(DISCOVER_VALUES)}, not {value!r}")
+    if raw.get("follow") is not None:
+        raise _fail(path, entry, "discover: auto finds pages by itself; remove the follow rule")
+    return True
 
 
 def parse_registry(data: Any, path: str) -> Registry:
@@ -238,6 +259,10 @@ def parse_registry(data: Any, path: str) -> Registry:
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
         raise RegistryError(f"{path}: 'settings' must be a mapping")
+    if settings.get("national") is not None:
+        from tasks.national import national_sources  # the national registry builds on parse_source
+
+        sources += national_sources(settings["national"], sources, path)
     return Registry(
         sources=sources,
         user_agent=str(settings.get("user_agent", DEFAULT_USER_AGENT)),
@@ -316,6 +341,7 @@ def registry_to_data(registry: Registry) -> dict[str, Any]:
             "max_depth": (s.max_depth, DEFAULT_MAX_DEPTH),
             "sitemaps": (list(s.sitemaps), []),
             "feeds": (list(s.feeds), []),
+            "discover": ("auto" if s.discover else None, None),
         }
         entry.update({key: value for key, (value, default) in optional.items() if value != default})
         sources.append(entry)

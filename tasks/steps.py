@@ -21,6 +21,7 @@ from tasks.extract.page import EXTRACTOR_VERSION, extract_page
 from tasks.fetch import Fetcher
 from tasks.records import FetchedPage, PageContext, PageExtraction, PreviousFetch
 from tasks.registry import Source
+from warehouse.coverage import record_coverage
 from warehouse.db import open_warehouse
 from warehouse.fetch_log import record_crawl_summary, record_fetches
 from warehouse.load import STOCKHOLM, LoadResult, load_source_run
@@ -89,6 +90,7 @@ def load_source(
     def log_fetches(con: duckdb.DuckDBPyConnection) -> None:
         record_fetches(con, run_id, source.id, crawled.fetches)
         record_crawl_summary(con, run_id, source.id, asdict(count_outcomes(crawled)))
+        record_coverage(con, run_id, source, crawled, now)
 
     with open_warehouse(db_path) as con:
         return load_source_run(

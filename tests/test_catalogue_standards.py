@@ -100,7 +100,7 @@ def test_frictionless_validate_passes_on_the_data_package(published: Path) -> No
         [str(cli), "validate", "datapackage.json"], cwd=published, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "INVALID" not in result.stdout and result.stdout.count("VALID") == 4
+    assert "INVALID" not in result.stdout and result.stdout.count("VALID") == 5  # four tables and coverage
 
 
 def test_frictionless_catches_a_broken_foreign_key_and_checksum(published: Path, tmp_path: Path) -> None:
@@ -114,6 +114,7 @@ def test_frictionless_catches_a_broken_foreign_key_and_checksum(published: Path,
         "summaries.csv",
         "agenda_items.csv",
         "municipalities.csv",
+        "coverage.csv",
     ):
         (copy / name).write_bytes((published / name).read_bytes())
     text = (copy / "meetings.csv").read_text(encoding="utf-8-sig").replace(",2401,", ",9999,")
@@ -126,7 +127,7 @@ def test_frictionless_catches_a_broken_foreign_key_and_checksum(published: Path,
 def test_the_package_declares_types_keys_sizes_and_hashes(published: Path) -> None:
     package = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
     resources = {r["name"]: r for r in package["resources"]}
-    assert set(resources) == {"meetings", "summaries", "agenda_items", "municipalities"}
+    assert set(resources) == {"meetings", "summaries", "agenda_items", "municipalities", "coverage"}
     meetings = resources["meetings"]
     assert meetings["schema"]["primaryKey"] == ["meeting_id"]
     assert meetings["schema"]["foreignKeys"][0]["reference"] == {

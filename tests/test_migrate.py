@@ -42,10 +42,19 @@ def test_edited_applied_migration_is_refused(folder: Path, tmp_path: Path) -> No
             migrate(con, NOW, load_migrations(folder))
 
 
-def test_gap_in_numbering_is_refused(folder: Path) -> None:
-    write(folder, "0004_fourth.sql", "SELECT 1;")
-    with pytest.raises(MigrationError, match="expected migration 0003, found 0004"):
+def test_two_migrations_with_one_number_are_refused(folder: Path) -> None:
+    write(folder, "0002_other.sql", "SELECT 1;")
+    with pytest.raises(MigrationError, match="more than one migration numbered 0002"):
         load_migrations(folder)
+
+
+def test_numbers_handed_to_parallel_branches_may_skip(folder: Path, tmp_path: Path) -> None:
+    write(folder, "0006_sixth.sql", "ALTER TABLE t ADD COLUMN z VARCHAR;")
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as con:
+        assert migrate(con, NOW, load_migrations(folder)) == [1, 2, 6]
+        write(folder, "0004_fourth.sql", "ALTER TABLE t ADD COLUMN w VARCHAR;")
+        assert migrate(con, NOW, load_migrations(folder)) == [4]
+        assert schema_version(con) == 6
 
 
 def test_failed_migration_leaves_the_schema_as_it_was(folder: Path, tmp_path: Path) -> None:

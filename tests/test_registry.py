@@ -26,13 +26,20 @@ def registry_with(**changes: object) -> dict:
 @pytest.mark.parametrize("name", ["sources.yaml", "demo-sources.yaml"])
 def test_bundled_registries_load(name: str) -> None:
     registry = load_registry(PROJECT_ROOT / "config" / name)
-    assert {s.municipality_code for s in registry.sources} == {"2401", "2121", "0581", "1283"}
+    hand_tuned = {s.municipality_code for s in registry.sources if not s.discover}
+    assert hand_tuned == {"2401", "2121", "0581", "1283"}
+    # sources.yaml adds the national registry (discover: auto); the demo registry does not.
+    assert all(s.discover for s in registry.sources if s.municipality_code not in hand_tuned)
 
 
 def test_production_sources_point_at_real_sites_and_demo_at_loopback() -> None:
     production = load_registry(PROJECT_ROOT / "config" / "sources.yaml")
     demo = load_registry(PROJECT_ROOT / "config" / "demo-sources.yaml")
-    assert all(u.startswith("https://") for s in production.sources for u in s.start_urls)
+    hand_tuned = [s for s in production.sources if not s.discover]
+    assert all(u.startswith("https://") for s in hand_tuned for u in s.start_urls)
+    # National origins are as their public source gives them (one is http://, redirects are followed).
+    assert all(u.startswith(("https://", "http://www.")) for s in production.sources for u in s.start_urls)
+    assert not any("127.0.0.1" in u or "localhost" in u for s in production.sources for u in s.start_urls)
     assert not any(s.allow_private_network for s in production.sources)
     assert all(u.startswith("http://127.0.0.1:") for s in demo.sources for u in s.start_urls)
     assert all(s.allow_private_network for s in demo.sources)

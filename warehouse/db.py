@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.migrate import load_migrations, migrate, schema_version
+from warehouse.migrate import latest_version, migrate, schema_version
 from warehouse.reference import load_reference_data
 
 
@@ -39,7 +39,7 @@ def open_warehouse(path: str | Path, read_only: bool = False) -> Iterator[duckdb
         try:
             con.execute("SET TimeZone='Europe/Stockholm'")
             if read_only:
-                if schema_version(con) < len(load_migrations()):
+                if schema_version(con) < latest_version():
                     raise WarehouseError(
                         f"{path} has an older schema: open it once for writing to migrate it"
                     )

@@ -351,7 +351,7 @@ def _load_summaries(con: duckdb.DuckDBPyConnection, batch: Batch) -> int:
 
 PAGE_COLUMNS = (
     "url", "source_id", "final_url", "fetched_at", "http_status", "content_type", "content_hash", "error",
-    "kind", "title", "published", "extractor_version", "run_id",
+    "kind", "title", "published", "extractor_version", "run_id", "profile",
 )  # fmt: skip
 
 
@@ -385,6 +385,7 @@ def _load_pages(con: duckdb.DuckDBPyConnection, batch: Batch, extracted: bool) -
             "published": extraction.published if extraction else None,
             "extractor_version": extractor_version if extraction and extracted else None,
             "run_id": run_id,
+            "profile": extraction.profile if extraction else None,
         }
         passing_fault = page.outcome == "failed" and page.status not in GONE_STATUSES
         (new_only_rows if passing_fault else replace_rows).append(row)

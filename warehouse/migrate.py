@@ -48,19 +48,30 @@ class Migration:
 
 
 def load_migrations(folder: Path = MIGRATIONS_DIR) -> list[Migration]:
-    """The migration files of a folder, checked to be numbered 1, 2, 3, ... without gaps."""
+    """The migration files of a folder, checked to be numbered in increasing order, each number once.
+
+    Numbers may skip: they are handed out to branches that work in parallel, and
+    a branch holds only its own. Each migration is applied once, in number order.
+    """
     migrations = []
     for path in sorted(folder.glob("*.sql")):
         match = _FILE_NAME.match(path.name)
         if not match:
             raise MigrationError(f"{path}: migration files are named NNNN_lowercase_name.sql")
         migrations.append(Migration(int(match["version"]), match["name"], path.read_text(encoding="utf-8")))
-    for expected, migration in enumerate(migrations, start=1):
-        if migration.version != expected:
-            raise MigrationError(
-                f"{folder}: expected migration {expected:04d}, found {migration.version:04d}"
-            )
+    versions = [m.version for m in migrations]
+    duplicates = sorted({v for v in versions if versions.count(v) > 1})
+    if duplicates:
+        raise MigrationError(f"{folder}: more than one migration numbered {duplicates[0]:04d}")
+    if versions and versions[0] != 1:
+        raise MigrationError(f"{folder}: expected migration 0001 first, found {versions[0]:04d}")
     return migrations
+
+
+def latest_version(migrations: list[Migration] | None = None) -> int:
+    """The highest migration number this code knows."""
+    migrations = load_migrations() if migrations is None else migrations
+    return max((m.version for m in migrations), default=0)
 
 
 def applied(con: duckdb.DuckDBPyConnection) -> dict[int, str]:
@@ -94,7 +105,7 @@ def migrate(
                 f"migration {migration.version:04d}_{migration.name} was changed after it was applied; "
                 "add a new migration instead of editing an applied one"
             )
-    newer = [v for v in done if v > len(migrations)]
+    newer = [v for v in done if v > latest_version(migrations)]
     if newer:
         raise MigrationError(
             f"this warehouse has migration {max(newer):04d}, newer than this version of kommundialog knows"

@@ -7,6 +7,7 @@ import csv
 import duckdb
 
 from tasks.extract.vocabulary import CONFIG_DIR, default_vocabulary
+from warehouse.coverage import load_bodies
 
 
 def load_reference_data(con: duckdb.DuckDBPyConnection) -> None:
@@ -31,6 +32,7 @@ def load_reference_data(con: duckdb.DuckDBPyConnection) -> None:
         con.executemany("INSERT INTO municipalities VALUES (?, ?, ?, ?)", municipalities)
         con.execute("DELETE FROM topics")
         con.executemany("INSERT INTO topics VALUES (?, ?, ?)", topics)
+        load_bodies(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -26,6 +26,9 @@ from tasks.extract.meetings import find_meetings, meeting_id, merge_structured, 
 from tasks.extract.summary import extract_summary, next_meetings
 from tasks.extract.vocabulary import Profile, Vocabulary, default_profiles, default_vocabulary
 from tasks.records import PageContext, PageExtraction
+from tasks.site_index import default_discovery_vocabulary, detect_cms
+
+AUTO_PROFILE = "auto"  # the registry's 'profile: auto': read the CMS off the page
 
 __all__ = ["EXTRACTOR_VERSION", "extract_page", "meeting_id"]
 
@@ -48,11 +51,11 @@ def extract_page(
     vocab = vocabulary or default_vocabulary()
     known = profiles or default_profiles()
     generic = known["generic"]
-    profile = known.get(context.profile or "generic", generic)
     try:
         html = html[:MAX_HTML_CHARS]
+        profile = known.get(_profile_name(html, context.profile), generic)
         document = build_document(html, context.url, profile, generic)
-        return _extract_document(document, context, profile, vocab)
+        return replace(_extract_document(document, context, profile, vocab), profile=profile.name)
     except (RecursionError, ValueError, TypeError, AttributeError, LookupError) as exc:
         return PageExtraction(
             url=context.url,
@@ -61,6 +64,14 @@ def extract_page(
             published=None,
             warnings=(f"extraction failed: {type(exc).__name__}: {exc}",),
         )
+
+
+def _profile_name(html: str | bytes, configured: str | None) -> str:
+    """The configured profile, or for 'auto' the CMS the page itself shows (generic when unknown)."""
+    if configured != AUTO_PROFILE:
+        return configured or "generic"
+    text = html if isinstance(html, str) else html.decode("utf-8", "replace")
+    return detect_cms(text, default_discovery_vocabulary())
 
 
 def _extract_document(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from tasks.extract.vocabulary import default_vocabulary
 from warehouse.catalogue.config import CatalogueConfig
+from warehouse.catalogue.coverage import COVERAGE, coverage_files
 from warehouse.catalogue.datapackage import render_datapackage
 from warehouse.catalogue.dcat import FORMATS, build_catalog, distributions_for, render_catalog
 from warehouse.catalogue.docs import render_changelog, render_data_dictionary, render_readme
@@ -135,7 +136,8 @@ def build_release(config: CatalogueConfig, snapshot: Snapshot, meta: ReleaseMeta
     """All files of the release: data, package, calendars, linked data, documents, pages, checksums."""
     labels = topic_labels()
     files = _table_files(snapshot)
-    files["datapackage.json"] = render_datapackage(config, TABLES, files, meta.updated_at)
+    files.update(coverage_files(snapshot.coverage))
+    files["datapackage.json"] = render_datapackage(config, (*TABLES, COVERAGE), files, meta.updated_at)
     files.update(_calendar_files(snapshot, config, labels))
     files["events.jsonld"] = render_events(snapshot.meetings, config.base_url)
     files["feed.atom"] = render_feed(snapshot.meetings, config, meta.updated_at)

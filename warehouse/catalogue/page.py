@@ -19,6 +19,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from warehouse.catalogue.config import CatalogueConfig
+from warehouse.catalogue.coverage import coverage_view
 from warehouse.catalogue.events import events_document, script_json
 from warehouse.catalogue.rows import STOCKHOLM, Snapshot, municipality_calendar, municipality_page
 from warehouse.catalogue.schema import TABLES
@@ -238,6 +239,7 @@ def _page(context: PageContext, meetings: Sequence[Row], municipality: Row | Non
         municipality_calendar_size=context.sizes.get(municipality_calendar(code)) if code else None,
         page_of=municipality_page,
         jsonld=script_json(events_document(meetings, context.config.base_url)),
+        coverage=coverage_view(context.snapshot.coverage),
     )
     return html.encode("utf-8")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -59,6 +59,7 @@ class Snapshot:
     agenda_items: list[Row]
     municipalities: list[Row]
     sources: list[Row]
+    coverage: list[Row] = field(default_factory=list)  # the national registry's coverage (issue 13)
 
 
 def iso_utc(value: datetime) -> str:
@@ -182,7 +183,14 @@ def read_snapshot(con: duckdb.DuckDBPyConnection, base_url: str) -> Snapshot:
         agenda_items=agenda_item_rows(summaries),
         municipalities=municipality_rows(con, meetings, summaries, base_url),
         sources=source_rows(con),
+        coverage=_coverage_rows(con),
     )
+
+
+def _coverage_rows(con: duckdb.DuckDBPyConnection) -> list[Row]:
+    from warehouse.catalogue.coverage import coverage_rows  # it builds on this module
+
+    return coverage_rows(con)
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:

@@ -1,0 +1,101 @@
+"""Coverage as data: the national registry in the warehouse and, per run and source, what was found.
+
+`bodies` is reference data (rewritten on every open, like municipalities);
+`source_coverage` gets one row per source and run, written in the same
+transaction as the source's load; the `coverage` view (migration 0006) puts
+the two together per municipality and region.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from tasks.crawl import CrawlResult, count_outcomes
+from tasks.national import bodies
+from tasks.registry import Source
+
+COVERAGE_STATUSES = ("publishes", "nothing found", "not crawled", "not covered")
+
+
+def load_bodies(con: duckdb.DuckDBPyConnection) -> None:
+    """Rewrite the bodies table from config/ (the caller holds the transaction)."""
+    columns = ("body_code", "kind", "name", "county", "origin", "origin_source")
+    rows = [(b.code, b.kind, b.name, b.county, b.origin or None, b.origin_source) for b in bodies()]
+    batch = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})  # one statement, not 311
+    con.execute("DELETE FROM bodies")
+    con.register("bodies_batch", batch)
+    try:
+        con.execute(f"INSERT INTO bodies ({', '.join(columns)}) SELECT * FROM bodies_batch")
+    finally:
+        con.unregister("bodies_batch")
+
+
+def source_health(crawled: CrawlResult, suspect: bool) -> str:
+    """One word for how a source's run went (see source_coverage.health)."""
+    counts = count_outcomes(crawled)
+    index_answered = any(d.ok for d in crawled.documents if d.purpose in ("index", "robots", "sitemap"))
+    if counts.pages and counts.failed_total == counts.pages:
+        return "unreachable"
+    if crawled.discovery is not None and not index_answered:
+        return "unreachable"
+    if suspect:
+        return "suspect"
+    if counts.failed_total:
+        return "degraded"
+    if crawled.discovery is not None and crawled.discovery.relevant == 0:
+        return "nothing found"
+    return "ok"
+
+
+def record_coverage(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    source: Source,
+    crawled: CrawlResult,
+    now: datetime,
+) -> None:
+    """Write the source's coverage row for this run (inside the load's transaction, after the load)."""
+    counts = count_outcomes(crawled)
+    flagged = con.execute(
+        "SELECT suspect FROM source_runs WHERE run_id = ? AND source_id = ?", [run_id, source.id]
+    ).fetchone()
+    suspect = bool(flagged and flagged[0])
+    found = crawled.discovery
+    held = con.execute(
+        "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE first_seen_at >= ?) "
+        "FROM meetings WHERE source_id = ?",
+        [now, source.id],
+    ).fetchone()
+    summaries = con.execute("SELECT count(*) FROM summaries WHERE source_id = ?", [source.id]).fetchone()[0]
+    row: dict[str, Any] = {
+        "run_id": run_id,
+        "source_id": source.id,
+        "body_code": source.municipality_code,
+        "discovery": "auto" if source.discover else "follow",
+        "cms": found.cms if found else None,
+        "candidates": found.candidates if found else None,
+        "relevant_candidates": found.relevant if found else None,
+        "pages_fetched": counts.fetched,
+        "pages_unchanged": counts.unchanged,
+        "pages_failed": counts.failed_total,
+        "index_documents": len(crawled.documents),
+        "meetings": held[0],
+        "summaries": summaries,
+        "new_meetings": held[1],
+        "health": source_health(crawled, suspect),
+        "recorded_at": now,
+    }
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    con.execute(f"INSERT OR REPLACE INTO source_coverage ({columns}) VALUES ({marks})", list(row.values()))
+
+
+def coverage_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """The coverage view as dictionaries, municipalities first, in code order."""
+    cursor = con.execute("SELECT * FROM coverage")
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
