@@ -161,7 +161,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
             Path(args.prefect_yaml), groups, args.sources, args.db, args.out, args.work_pool
         )
         _say(
-            f"Wrote {target}: {len(groups)} deployments for work pool '{args.work_pool}' (prefect deploy --all)"
+            f"Wrote {target}: {len(groups)} deployment(s) for work pool '{args.work_pool}' (prefect deploy --all)"
         )
         return 0
     from flows.environment import configure_prefect
