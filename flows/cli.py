@@ -11,16 +11,19 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tasks.extract.vocabulary import ConfigError
 from warehouse.db import WarehouseError
 from warehouse.diskspace import NoSpaceLeft
 from warehouse.integrity import WarehouseDamaged
 
+if TYPE_CHECKING:
+    from flows.deployments import RunPaths
+    from tasks.schedules import ScheduleGroup
+
 DEFAULT_DB = Path("data/kommundialog.duckdb")
 DEFAULT_OUT = Path("data/catalogue")
-DEFAULT_CRON = "0 6 * * *"
-SCHEDULE_TIMEZONE = "Europe/Stockholm"
 PRODUCTION_REGISTRY = Path(__file__).resolve().parents[1] / "config" / "sources.yaml"
 CATALOGUE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "catalogue.yaml"
 
@@ -29,10 +32,12 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
-def _prepare_prefect(db: Path) -> None:
+def _prepare_prefect(db: Path, verbosity: str = "normal") -> None:
     from flows.environment import configure_prefect, prefect_is_fresh
 
     configure_prefect(db.parent)
+    if verbosity == "quiet":
+        return
     if prefect_is_fresh():
         _say(
             "Starting Prefect for the first time on this machine: it creates its database, "
@@ -42,20 +47,33 @@ def _prepare_prefect(db: Path) -> None:
         _say("Starting Prefect's local API server (about 10 s)...")
 
 
-def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
-    _prepare_prefect(db)
+def _show_logs_on_console() -> None:
+    """`--verbose`: flow, task and page logs at INFO on the console too, not only in the Prefect UI."""
     import logging
 
+    for handler in logging.getLogger().handlers:
+        handler.setLevel(logging.INFO)
+    for name in ("tasks", "warehouse"):
+        logging.getLogger(name).setLevel(logging.INFO)
+
+
+def _run_flow(sources_file: Path, db: Path, out: Path, verbosity: str = "normal") -> int:
+    _prepare_prefect(db, verbosity)
+    from flows import progress
     from flows.collect import collect
 
-    logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)
+    if verbosity == "verbose":
+        _show_logs_on_console()
     started = time.monotonic()
-    summary = collect(sources_file=str(sources_file), db_path=str(db), out_dir=str(out))
+    with progress.showing(progress.choose_display(sys.stdout, verbosity)):
+        summary = collect(sources_file=str(sources_file), db_path=str(db), out_dir=str(out))
     elapsed = time.monotonic() - started
-    _say("")
-    _say(f"Run {summary.run_id} finished in {elapsed:.1f} s")
-    for source_id, line in summary.per_source.items():
-        _say(f"  {source_id}: {line}")
+    detail = verbosity != "quiet"
+    if detail:
+        _say("")
+        _say(f"Run {summary.run_id} finished in {elapsed:.1f} s")
+        for source_id, line in summary.per_source.items():
+            _say(f"  {source_id}: {line}")
     if summary.fatal:  # the previous catalogue and snapshot are still served
         print(
             f"kommundialog: run {summary.run_id} failed, nothing published: {summary.fatal}", file=sys.stderr
@@ -66,11 +84,14 @@ def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
         f"Meetings: {summary.meetings}  Summaries: {summary.summaries}  Errors: {len(summary.errors)}"
     )
     changed = ", ".join(f"{n} {k}" for k, n in summary.changes.items() if n)
-    _say(f"Meeting changes: {changed or 'none'}")
+    if detail:
+        _say(f"Meeting changes: {changed or 'none'}")
     for error in summary.errors:
         _say(f"  error: {error}")
     for warning in summary.warnings:
         _say(f"  warning: {warning}")
+    if not detail:
+        return 0
     _say(f"Warehouse: {db}  (tables: {summary.table_counts})")
     _say(f'Snapshot for analysts: {summary.snapshot}  (kommundialog query "SELECT * FROM upcoming_meetings")')
     _say(
@@ -80,6 +101,10 @@ def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
     return 0
 
 
+def _verbosity(args: argparse.Namespace) -> str:
+    return "quiet" if args.quiet else "verbose" if args.verbose else "normal"
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo_site import DEMO_REGISTRY, registry_origins, serve_demo_sites
     from tasks.registry import load_registry, rebase_registry, write_registry
@@ -87,18 +112,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     db, out = Path(args.db), Path(args.out)
     with serve_demo_sites() as sites:
         for site, origin in sites.origins.items():
-            _say(f"Demo site {site} serving at {origin}/")
+            if not args.quiet:
+                _say(f"Demo site {site} serving at {origin}/")
         registry = rebase_registry(load_registry(DEMO_REGISTRY), registry_origins(sites))
         resolved = db.parent / "demo-sources.resolved.yaml"
         write_registry(registry, resolved)
-        return _run_flow(resolved, db, out)
+        return _run_flow(resolved, db, out, _verbosity(args))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tasks.registry import load_registry
 
     load_registry(args.sources)  # fail fast, before Prefect starts, on a broken registry
-    return _run_flow(Path(args.sources), Path(args.db), Path(args.out))
+    return _run_flow(Path(args.sources), Path(args.db), Path(args.out), _verbosity(args))
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -134,39 +160,44 @@ def cmd_extract(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     import os
 
+    from flows.deployments import absolute_paths, write_prefect_yaml
     from tasks.registry import load_registry
+    from tasks.schedules import schedule_groups
 
-    registry = load_registry(args.sources)
-    crons = sorted({s.schedule for s in registry.sources if s.schedule}) or [DEFAULT_CRON]
+    groups = schedule_groups(load_registry(args.sources))
     db, out = Path(args.db), Path(args.out)
+    if args.prefect_yaml:
+        target = write_prefect_yaml(
+            Path(args.prefect_yaml), groups, args.sources, args.db, args.out, args.work_pool
+        )
+        _say(
+            f"Wrote {target}: {len(groups)} deployment(s) for work pool '{args.work_pool}' (prefect deploy --all)"
+        )
+        return 0
     from flows.environment import configure_prefect
     from flows.server import local_prefect_server
 
     home = configure_prefect(db.parent)
+    paths = absolute_paths(args.sources, db, out)
     if os.environ.get("PREFECT_API_URL"):
-        return _serve_collect(args.sources, db, out, crons)
+        return _serve_collect(groups, paths)
     _say(f"Starting a local Prefect server on 127.0.0.1:{args.port} (schedules need one; ~30 s)...")
     with local_prefect_server(args.port, home / "server.log") as api_url:
         os.environ["PREFECT_API_URL"] = api_url
         _say(f"Prefect UI: {api_url.removesuffix('/api')}/")
-        return _serve_collect(args.sources, db, out, crons)
+        return _serve_collect(groups, paths)
 
 
-def _serve_collect(sources: str, db: Path, out: Path, crons: list[str]) -> int:
-    from prefect.schedules import Cron
+def _serve_collect(groups: list[ScheduleGroup], paths: RunPaths) -> int:
+    from flows.deployments import serve_groups
+    from tasks.schedules import SCHEDULE_TIMEZONE
 
-    from flows.collect import collect
-
-    _say(f"Serving deployment 'collect' on cron {', '.join(crons)} ({SCHEDULE_TIMEZONE}). Ctrl-C stops it.")
-    collect.serve(
-        name="collect",
-        schedules=[Cron(cron, timezone=SCHEDULE_TIMEZONE) for cron in crons],
-        parameters={
-            "sources_file": str(Path(sources).resolve()),
-            "db_path": str(db.resolve()),
-            "out_dir": str(out.resolve()),
-        },
-    )
+    for group in groups:
+        _say(
+            f"Deployment '{group.deployment_name}': {group.cron} ({SCHEDULE_TIMEZONE}): {', '.join(group.source_ids)}"
+        )
+    _say("Serving; each tick runs its deployment's sources. Ctrl-C stops it.")
+    serve_groups(groups, paths)
     return 0
 
 
@@ -356,15 +387,26 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB warehouse file (default: %(default)s)")
         sub.add_argument("--out", default=str(DEFAULT_OUT), help="catalogue folder (default: %(default)s)")
 
+    def output_flags(sub: argparse.ArgumentParser) -> None:
+        loudness = sub.add_mutually_exclusive_group()
+        loudness.add_argument(
+            "--quiet", action="store_true", help="no progress, only the totals line and errors"
+        )
+        loudness.add_argument(
+            "--verbose", action="store_true", help="a line per source and the flow's logs as well"
+        )
+
     demo = commands.add_parser(
         "demo", help="serve the bundled demo sites on 127.0.0.1 and run the flow on them"
     )
     storage(demo)
+    output_flags(demo)
     demo.set_defaults(handler=cmd_demo)
 
     run = commands.add_parser("run", help="run the collect flow on a source registry")
     run.add_argument("--sources", required=True, help="registry YAML file")
     storage(run)
+    output_flags(run)
     run.set_defaults(handler=cmd_run)
 
     extract = commands.add_parser("extract", help="extract one saved page and print JSON")
@@ -430,8 +472,18 @@ def build_parser() -> argparse.ArgumentParser:
     dictionary.add_argument("--output", help="file to write, e.g. docs/warehouse-dictionary.md")
     dictionary.set_defaults(handler=cmd_dictionary)
 
-    schedule = commands.add_parser("schedule", help="serve the collect flow on the registry's cron schedule")
+    schedule = commands.add_parser(
+        "schedule", help="serve the collect flow on the registry's schedules (one deployment per schedule)"
+    )
     schedule.add_argument("--sources", default=str(PRODUCTION_REGISTRY), help="registry YAML file")
+    schedule.add_argument(
+        "--prefect-yaml",
+        metavar="FILE",
+        help="write the deployments as a prefect.yaml for `prefect deploy --all` instead of serving",
+    )
+    schedule.add_argument(
+        "--work-pool", default="kommundialog", help="work pool named in --prefect-yaml (default: %(default)s)"
+    )
     schedule.add_argument(
         "--port",
         type=int,

@@ -10,13 +10,17 @@ from pathlib import Path
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows import progress
+from flows.report import publish_run_report
 from tasks.crawl import CrawlCounts, count_outcomes, describe_counts
 from tasks.extract.page import EXTRACTOR_VERSION
 from tasks.fetch import Fetcher, limits_from_settings
 from tasks.registry import load_registry
+from tasks.schedules import sources_on_schedule
 from tasks.steps import crawl, extract_pages, load_source, publish, snapshot
 from warehouse.db import finish_run, open_warehouse, start_run, table_counts
 from warehouse.fetch_log import previous_fetches
+from warehouse.load import LoadResult
 from warehouse.runguard import fatal_error, mark_failed, prepare_run
 
 # Sources crawled at once; each host still gets one request at a time.
@@ -36,6 +40,7 @@ class RunSummary:
     errors: list[str] = field(default_factory=list)
     per_source: dict[str, str] = field(default_factory=dict)
     crawl_counts: dict[str, CrawlCounts] = field(default_factory=dict)
+    loads: dict[str, LoadResult] = field(default_factory=dict)
     outputs: dict[str, int] = field(default_factory=dict)
     table_counts: dict[str, int] = field(default_factory=dict)
     changes: dict[str, int] = field(default_factory=dict)
@@ -46,19 +51,27 @@ class RunSummary:
 
 
 @flow(name="collect", task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_SOURCES))
-def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | None = None) -> RunSummary:
+def collect(
+    sources_file: str,
+    db_path: str,
+    out_dir: str,
+    snapshot_dir: str | None = None,
+    schedule: str | None = None,
+) -> RunSummary:
     """Crawl the registry's sources, load what they say into DuckDB, publish the catalogue and a snapshot.
 
     One failing source is logged and counted; the others go on. The analysts'
     read-only snapshot goes to `snapshot_dir` (default: 'snapshot' beside the catalogue).
+    A deployment passes its `schedule` (cron): the run then crawls only the sources on it.
     """
     logger = get_run_logger()
     registry = load_registry(sources_file)
+    sources = sources_on_schedule(registry, schedule)
     limits = limits_from_settings(registry.extra.get("fetch"))  # a bad setting fails before any work
     now = datetime.now(UTC)
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     raw_dir = str(Path(db_path).parent / "raw")
-    summary = RunSummary(run_id=run_id, sources=len(registry.sources))
+    summary = RunSummary(run_id=run_id, sources=len(sources))
     snapshot_dir = snapshot_dir or str(Path(out_dir).parent / "snapshot")
     try:
         prepare_run(db_path, out_dir, snapshot_dir)
@@ -74,9 +87,10 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
         return summary
 
     fetcher = Fetcher(registry.user_agent, limits)
+    progress.current().run_started(len(sources))
     try:
-        futures = {s.id: crawl.submit(s, fetcher, raw_dir, previous.get(s.id, {})) for s in registry.sources}
-        for source in registry.sources:
+        futures = {s.id: crawl.submit(s, fetcher, raw_dir, previous.get(s.id, {})) for s in sources}
+        for source in sources:
             if summary.fatal:
                 futures[source.id].wait()  # the run stops: nothing more is loaded
                 continue
@@ -93,9 +107,13 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
                 summary.errors.append(message)
                 summary.per_source[source.id] = f"failed: {exc}"
                 logger.error("source %s failed: %s", source.id, exc)
+                progress.current().source_finished(
+                    progress.SourceDone(source.id, 0, 0, 0, summary.per_source[source.id])
+                )
                 continue
             not_read = [p for p in crawled.pages if p.outcome not in ("fetched", "unchanged", "duplicate")]
             crawl_counts = summary.crawl_counts[source.id] = count_outcomes(crawled)
+            summary.loads[source.id] = counts
             summary.pages += counts.pages
             summary.failed_pages += crawl_counts.failed_total
             summary.meetings += counts.meetings
@@ -114,6 +132,15 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
                 )
                 logger.warning("source %s is suspect: %s", source.id, counts.suspect_reason)
             logger.info("source %s: %s", source.id, summary.per_source[source.id])
+            progress.current().source_finished(
+                progress.SourceDone(
+                    source.id,
+                    counts.pages,
+                    crawl_counts.failed_total,
+                    counts.meetings,
+                    summary.per_source[source.id],
+                )
+            )
     finally:
         fetcher.close()
 
@@ -145,4 +172,5 @@ def collect(sources_file: str, db_path: str, out_dir: str, snapshot_dir: str | N
         logger.error("snapshot not published: %s", exc)
         if summary.fatal is not None:
             mark_failed(db_path, run_id, now, summary.fatal, totals, summary.errors)
+    publish_run_report(summary)
     return summary

@@ -30,7 +30,7 @@ from warehouse.raw import archive_raw_page, stored_raw_page
 from warehouse.snapshot import publish_snapshot
 
 
-@task(name="crawl-source", cache_policy=NO_CACHE)
+@task(name="crawl-source", task_run_name="crawl-{source.id}", cache_policy=NO_CACHE)
 def crawl(
     source: Source, fetcher: Fetcher, raw_dir: str, previous: dict[str, PreviousFetch] | None = None
 ) -> CrawlResult:
@@ -45,7 +45,7 @@ def crawl(
     return result
 
 
-@task(name="extract-pages", cache_policy=NO_CACHE)
+@task(name="extract-pages", task_run_name="extract-{source.id}", cache_policy=NO_CACHE)
 def extract_pages(source: Source, pages: list[FetchedPage]) -> list[PageExtraction]:
     """Run the pure extractor over every new or changed page (unchanged ones keep their records).
 
@@ -72,7 +72,7 @@ def extract_pages(source: Source, pages: list[FetchedPage]) -> list[PageExtracti
     return extractions
 
 
-@task(name="load-source", cache_policy=NO_CACHE)
+@task(name="load-source", task_run_name="load-{source.id}", cache_policy=NO_CACHE)
 def load_source(
     db_path: str,
     source: Source,

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from flows.environment import PREFECT_DEFAULTS
+
 # Prefect reads its settings at import: keep its state out of $HOME, quiet and offline.
+# The same defaults as the command line (flows/environment.py), so logs behave as in a real run.
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="kommundialog-test-prefect-")
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+for _key, _value in PREFECT_DEFAULTS.items():
+    os.environ.setdefault(_key, _value)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SITES = PROJECT_ROOT / "demo" / "sites"

@@ -31,6 +31,9 @@ def test_demo_command_prints_summary_and_writes_outputs(tmp_path: Path) -> None:
     assert "Sources: 4  Pages:" in result.stdout
     assert "Meetings: 6  Summaries: 1  Errors: 0" in result.stdout
     assert "nordmaling-socialtjansten: " in result.stdout  # progress per source
+    assert "[1/4] nordmaling-socialtjansten: 5 pages" in result.stdout  # piped: plain lines, no status line
+    assert "\x1b[2K" not in result.stdout
+    assert "INFO" not in result.stdout + result.stderr  # flow logs go to Prefect, not the console
     assert (out / "index.html").is_file() and (out / "meetings.csv").is_file()
     assert (tmp_path / "data" / "prefect" / "prefect.db").is_file()  # Prefect state stays in the data dir
     with duckdb.connect(str(db), read_only=True) as con:

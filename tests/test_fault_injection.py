@@ -212,7 +212,13 @@ def test_a_full_disk_is_named_keeps_what_is_served_and_a_rerun_equals_an_undistu
     filler.unlink()
     assert main(args) == 0, capsys.readouterr().err
     again = table_digests(db, content_only=True)
-    for per_run in ("runs", "fetch_log", "crawl_summaries", "source_runs"):  # rows per run or request
+    for per_run in (
+        "runs",
+        "fetch_log",
+        "crawl_summaries",
+        "source_runs",
+        "source_coverage",
+    ):  # per run or request
         again.pop(per_run), undisturbed.pop(per_run)
     assert again == undisturbed
     assert served_state(out)["files"] == catalogue["files"]

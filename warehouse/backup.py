@@ -29,7 +29,7 @@ import duckdb
 from warehouse.db import WarehouseError, open_warehouse
 from warehouse.diskspace import as_no_space, ensure_free_space
 from warehouse.integrity import WarehouseDamaged, base_tables, looks_damaged, verify_warehouse
-from warehouse.migrate import load_migrations, migrate, schema_version
+from warehouse.migrate import latest_version, load_migrations, migrate, schema_version
 
 MANIFEST = "backup.json"
 BACKUP_FORMAT = 1
@@ -181,9 +181,9 @@ def _build(source: Path, temporary: Path) -> dict[str, int]:
             ).fetchone()[0]
             relations = {t: f'source.main."{t}"' for t in expected}
         migrations = load_migrations()
-        if version > len(migrations):
+        if version > latest_version(migrations):
             raise BackupError(f"{source} has schema version {version}, newer than this kommundialog knows")
-        migrate(con, datetime.now(UTC), migrations[:version])
+        migrate(con, datetime.now(UTC), [m for m in migrations if m.version <= version])
         unknown = sorted(set(expected) - set(base_tables(con)))
         if unknown:
             raise BackupError(f"{source}: tables this schema does not have: {', '.join(unknown)}")

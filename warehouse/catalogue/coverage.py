@@ -28,6 +28,8 @@ COVERAGE = Table(
     title_sv="Täckning",
     title_en="Coverage",
     description_sv="Alla 290 kommuner och 21 regioner: webbplats, senaste insamling och om något hittades.",
+    # Per-run counters (pages fetched, when it ran) stay in the warehouse's `coverage` view: published,
+    # they would make every run a new release although no data changed.
     description_en="All 290 municipalities and 21 regions: website, latest collection and whether anything was found.",
     columns=(
         Column(
@@ -51,7 +53,6 @@ COVERAGE = Table(
         ),
         Column("cms", "string", "CMS detected on the site at the latest run."),
         Column("candidates", "integer", "Pages the site's own indexes named at the latest run.", minimum=0),
-        Column("pages_fetched", "integer", "Pages downloaded at the latest run (new or changed).", minimum=0),
         Column("meetings", "integer", "Active meetings found for the body.", required=True, minimum=0),
         Column(
             "summaries",
@@ -66,7 +67,6 @@ COVERAGE = Table(
             "string",
             "How the latest run went: ok, nothing found, degraded, unreachable or suspect.",
         ),
-        Column("last_run_at", "datetime", "When the body's site was last collected (UTC)."),
     ),
     primary_key="body_code",
     keywords=("täckning", "kommun", "region"),
