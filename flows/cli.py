@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import date
@@ -40,15 +41,18 @@ def _prepare_prefect(db: Path) -> None:
         _say("Starting Prefect's local API server (about 10 s)...")
 
 
-def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
-    _prepare_prefect(db)
-    import logging
+def _run_flow(sources_file: Path, db: Path, out: Path, wait: float = 0.0) -> int:
+    from warehouse.lock import writer_lock
 
-    from flows.collect import collect
+    with writer_lock(db, "run", wait):  # before Prefect starts: a busy warehouse is said at once
+        _prepare_prefect(db)
+        import logging
 
-    logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)
-    started = time.monotonic()
-    summary = collect(sources_file=str(sources_file), db_path=str(db), out_dir=str(out))
+        from flows.runtime import run_collect
+
+        logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)
+        started = time.monotonic()
+        summary = run_collect(sources_file, db, out)
     elapsed = time.monotonic() - started
     _say("")
     _say(f"Run {summary.run_id} finished in {elapsed:.1f} s")
@@ -64,13 +68,22 @@ def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
         _say(f"  error: {error}")
     for warning in summary.warnings:
         _say(f"  warning: {warning}")
+    _say_health(summary)
     _say(f"Warehouse: {db}  (tables: {summary.table_counts})")
     _say(f'Snapshot for analysts: {summary.snapshot}  (kommundialog query "SELECT * FROM upcoming_meetings")')
     _say(
         f"Catalogue: {out}/ ({len(summary.outputs)} files: index.html, meetings.csv, meetings.ics, catalog.rdf, ...)"
     )
     _say(f"Open {out / 'index.html'} in a browser to look at it.")
-    return 0
+    return summary.exit_code
+
+
+def _say_health(summary: object) -> None:
+    """Per source: ok, degraded or broken, with the reasons; then any alert sent."""
+    for source_id, health in summary.health.items():
+        _say(f"  health {source_id}: {health.state}" + (f" ({health.reason})" if health.reasons else ""))
+    for line in summary.alerts:
+        _say(f"  {line}")
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -84,14 +97,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         registry = rebase_registry(load_registry(DEMO_REGISTRY), registry_origins(sites))
         resolved = db.parent / "demo-sources.resolved.yaml"
         write_registry(registry, resolved)
-        return _run_flow(resolved, db, out)
+        return _run_flow(resolved, db, out, args.wait)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tasks.registry import load_registry
 
     load_registry(args.sources)  # fail fast, before Prefect starts, on a broken registry
-    return _run_flow(Path(args.sources), Path(args.db), Path(args.out))
+    return _run_flow(Path(args.sources), Path(args.db), Path(args.out), args.wait)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -192,6 +205,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from warehouse.catalogue.rows import data_as_of
     from warehouse.catalogue.validate import ReleaseInvalid
     from warehouse.db import WarehouseError, open_warehouse
+    from warehouse.lock import writer_lock
 
     db, out = Path(args.db), Path(args.out)
     if not db.is_file():
@@ -199,7 +213,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     config = load_catalogue_config(args.config)
     before = served_release(out)
     try:
-        with open_warehouse(db, read_only=True) as con:
+        with writer_lock(db, "publish", args.wait), open_warehouse(db, read_only=True) as con:
             as_of = data_as_of(con)
             if as_of is None:
                 raise CommandError(f"{db} holds no data yet: run `kommundialog run` first")
@@ -259,7 +273,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
     from tasks.reextract import reextract
     from warehouse.catalogue import publish_catalogue
-    from warehouse.db import finish_run, open_warehouse, start_run
+    from warehouse.db import finish_run, mark_crashed_runs, open_warehouse, start_run
+    from warehouse.lock import writer_lock
     from warehouse.snapshot import publish_snapshot
 
     db, out = Path(args.db), Path(args.out)
@@ -267,7 +282,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
         raise CommandError(f"no warehouse at {db}: run `kommundialog run` or `demo` first")
     now = datetime.now(UTC)
     run_id = f"{now:%Y%m%dT%H%M%SZ}-reextract-{uuid.uuid4().hex[:6]}"
-    with open_warehouse(db) as con:
+    with writer_lock(db, "reextract", args.wait), open_warehouse(db) as con:
+        mark_crashed_runs(con, now)
         start_run(con, run_id, now)
         result = reextract(con, db.parent / "raw", run_id, now, progress=_say)
         problems = [*result.missing_raw, *result.failed]
@@ -276,13 +292,12 @@ def cmd_reextract(args: argparse.Namespace) -> int:
             publish_catalogue(con, out, now)
         except Exception as exc:  # the versions are loaded; the served catalogue stays as it was
             _say(f"  error: catalogue not published (the previous release is still served): {exc}")
+        snapshot = publish_snapshot(db, args.snapshot_dir or out.parent / "snapshot", con)
     for url in result.missing_raw:
         _say(f"  not in the raw archive, skipped: {url}")
     for failure in result.failed:
         _say(f"  error: could not extract {failure}")
-    _say(
-        f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {publish_snapshot(db, args.snapshot_dir or out.parent / 'snapshot')}"
-    )
+    _say(f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {snapshot}")
     return 0
 
 
@@ -313,15 +328,26 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB warehouse file (default: %(default)s)")
         sub.add_argument("--out", default=str(DEFAULT_OUT), help="catalogue folder (default: %(default)s)")
 
+    def waits(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--wait",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="wait up to this long for another run or publish writing the warehouse (default: exit 3 at once)",
+        )
+
     demo = commands.add_parser(
         "demo", help="serve the bundled demo sites on 127.0.0.1 and run the flow on them"
     )
     storage(demo)
+    waits(demo)
     demo.set_defaults(handler=cmd_demo)
 
     run = commands.add_parser("run", help="run the collect flow on a source registry")
     run.add_argument("--sources", required=True, help="registry YAML file")
     storage(run)
+    waits(run)
     run.set_defaults(handler=cmd_run)
 
     extract = commands.add_parser("extract", help="extract one saved page and print JSON")
@@ -362,6 +388,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the current extractor over the stored raw pages (no network) and load the differences",
     )
     storage(reextract)
+    waits(reextract)
     reextract.add_argument(
         "--snapshot-dir", help="where the analysts' snapshot goes (default: 'snapshot' beside the catalogue)"
     )
@@ -384,6 +411,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     publish = commands.add_parser("publish", help="rebuild the open-data catalogue from the warehouse")
     storage(publish)
+    waits(publish)
     publish.add_argument(
         "--config", default=str(CATALOGUE_CONFIG), help="catalogue metadata YAML (default: %(default)s)"
     )
@@ -397,15 +425,22 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from warehouse.lock import WarehouseBusy
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
+    except WarehouseBusy as exc:
+        print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
+        return 3
     except (CommandError, ConfigError, WarehouseError) as exc:
         print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("interrupted: a run in progress is marked interrupted; nothing half-loaded", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)  # never wait for crawl threads still in a request: everything we started is stopped
 
 
 if __name__ == "__main__":

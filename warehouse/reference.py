@@ -9,14 +9,31 @@ import duckdb
 from tasks.extract.vocabulary import CONFIG_DIR, default_vocabulary
 
 
-def load_reference_data(con: duckdb.DuckDBPyConnection) -> None:
-    """Write municipalities and topics from config/ (idempotent: rows are replaced, not added)."""
+def _reference_rows() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     with (CONFIG_DIR / "municipalities.csv").open(encoding="utf-8", newline="") as handle:
         municipalities = [
             (r["municipality_code"], r["municipality"], r["county_code"], r["county"])
             for r in csv.DictReader(handle)
         ]
     topics = [(t.id, t.label_sv, t.label_en) for t in default_vocabulary().topics]
+    return municipalities, topics
+
+
+def _held(con: duckdb.DuckDBPyConnection, table: str) -> list[tuple[str, ...]]:
+    return [tuple(r) for r in con.execute(f"SELECT * FROM {table}").fetchall()]
+
+
+def load_reference_data(con: duckdb.DuckDBPyConnection) -> bool:
+    """Write municipalities and topics from config/ when they differ from what the file holds.
+
+    Idempotent, and a no-op (a read of ~300 rows) when nothing changed, so
+    opening the warehouse costs milliseconds. Returns True when it wrote.
+    """
+    municipalities, topics = _reference_rows()
+    if sorted(_held(con, "municipalities")) == sorted(municipalities) and sorted(
+        _held(con, "topics")
+    ) == sorted(topics):
+        return False
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute("DELETE FROM municipalities")
@@ -27,3 +44,4 @@ def load_reference_data(con: duckdb.DuckDBPyConnection) -> None:
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return True

@@ -22,13 +22,23 @@ def snapshot_path(snapshot_dir: str | Path) -> Path:
     return Path(snapshot_dir) / SNAPSHOT_NAME
 
 
-def publish_snapshot(db_path: str | Path, snapshot_dir: str | Path) -> Path:
-    """Copy the (closed) warehouse file into the snapshot folder atomically; return its path."""
+def publish_snapshot(
+    db_path: str | Path, snapshot_dir: str | Path, con: duckdb.DuckDBPyConnection | None = None
+) -> Path:
+    """Copy the warehouse file into the snapshot folder atomically; return its path.
+
+    `con` is the writer's own open connection (a run keeps one for its whole
+    life): it checkpoints, so the file on disk is complete while it is copied.
+    Without it the file is opened (and closed) here.
+    """
     source = Path(db_path)
     target = snapshot_path(snapshot_dir)
     target.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(source)) as con:
+    if con is not None:
         con.execute("CHECKPOINT")
+    else:
+        with duckdb.connect(str(source)) as own:
+            own.execute("CHECKPOINT")
     handle, temporary = tempfile.mkstemp(prefix=".snapshot-", suffix=".duckdb", dir=target.parent)
     os.close(handle)
     try:
