@@ -72,10 +72,12 @@ def _state_dir() -> Path:
 
 def run_collect(sources_file: Path, db: Path, out: Path) -> RunSummary:
     """Run the collect flow in this process under our own temporary Prefect server (unless one is configured)."""
+    from prefect.settings import PREFECT_API_URL
+
     from flows.collect import collect
 
     state_dir = _state_dir()
-    own_server = not os.environ.get("PREFECT_API_URL")
+    own_server = not PREFECT_API_URL.value()  # an operator's (or a test harness's) server is used as it is
     server = temporary_prefect_server(state_dir) if own_server else nullcontext()
     with interruptible(cleanup=lambda: _stop_own_servers(state_dir)), server:
         summary = collect(sources_file=str(sources_file), db_path=str(db), out_dir=str(out))

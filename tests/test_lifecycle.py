@@ -307,7 +307,20 @@ def test_kill_9_then_a_new_run_marks_the_old_one_crashed_and_equals_an_uninterru
     assert content(killed) == content(reference)
 
 
-def test_exit_codes_health_and_one_alert_per_change(site: Site, tmp_path: Path) -> None:
+def run_here(
+    workdir: Path, registry: Path, capsys: pytest.CaptureFixture[str], *command: str
+) -> tuple[int, str]:
+    """`kommundialog run` (or another command) in this process, under the tests' Prefect server."""
+    from flows.cli import main
+
+    storage = ["--db", str(workdir / "kd.duckdb"), "--out", str(workdir / "catalogue")]
+    code = main([*(command or ("run", "--sources", str(registry))), *storage])
+    return code, capsys.readouterr().out
+
+
+def test_exit_codes_health_and_one_alert_per_change(
+    prefect_server, site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     receiver = WebhookReceiver()
     closed = http.server.HTTPServer(("127.0.0.1", 0), http.server.BaseHTTPRequestHandler)
     dead_origin = f"http://127.0.0.1:{closed.server_address[1]}"
@@ -320,13 +333,13 @@ def test_exit_codes_health_and_one_alert_per_change(site: Site, tmp_path: Path) 
     both = write_registry(tmp_path / "both.yaml", [small, dead], **settings)
     try:
         # 0: every source ok.
-        code, out, err = run(tmp_path, only_small)
-        assert code == 0, out + err
+        code, out = run_here(tmp_path, only_small, capsys)
+        assert code == 0, out
         assert "health ett-mote: ok" in out and receiver.received == []
 
         # 1: one source broken (partial); one alert for it.
-        code, out, err = run(tmp_path, both)
-        assert code == 1, out + err
+        code, out = run_here(tmp_path, both, capsys)
+        assert code == 1, out
         assert "health nere: broken (fetch failures: all" in out
         assert [(a["source_id"], a["health"]) for a in receiver.received] == [("nere", "broken")]
         assert "is broken" in receiver.received[0]["text"]
@@ -334,8 +347,8 @@ def test_exit_codes_health_and_one_alert_per_change(site: Site, tmp_path: Path) 
         # The one-meeting page keeps its template but loses its content: the meeting
         # stays, the source is degraded; 'nere' is still broken: no second alert.
         site.pages = {"brukarrad": CONTENT_LOST}
-        code, out, err = run(tmp_path, both)
-        assert code == 1, out + err
+        code, out = run_here(tmp_path, both, capsys)
+        assert code == 1, out
         assert query(tmp_path, "SELECT state FROM meetings") == [("active",)]
         assert query(tmp_path, "SELECT sum(disappeared) FROM source_runs") == [(0,)]
         health = dict(query(tmp_path, "SELECT source_id, health FROM source_health"))
@@ -349,20 +362,20 @@ def test_exit_codes_health_and_one_alert_per_change(site: Site, tmp_path: Path) 
         # 4: every source failed; the catalogue's data-as-of does not move.
         release = served_release(tmp_path / "catalogue")
         site.down = True
-        code, out, err = run(tmp_path, both)
-        assert code == 4, out + err
+        code, out = run_here(tmp_path, both, capsys)
+        assert code == 4, out
         assert "no page was read: the catalogue keeps its release" in out
         assert query(tmp_path, "SELECT status FROM runs ORDER BY started_at DESC LIMIT 1") == [("failed",)]
         assert served_release(tmp_path / "catalogue") == release
-        code, out, err = finish(start(tmp_path, "publish"))
-        assert code == 0 and served_release(tmp_path / "catalogue") == release, out + err
+        code, out = run_here(tmp_path, both, capsys, "publish")
+        assert code == 0 and served_release(tmp_path / "catalogue") == release, out
         assert [(a["source_id"], a["health"]) for a in receiver.received][1:] == [("ett-mote", "broken")]
 
         # The site is back with its content: 'ett-mote' recovers (one alert), 'nere' stays quiet.
         site.down = False
         site.pages = {"brukarrad": ONE_MEETING}
-        code, out, err = run(tmp_path, both)
-        assert code == 1, out + err
+        code, out = run_here(tmp_path, both, capsys)
+        assert code == 1, out
         assert [(a["source_id"], a["health"]) for a in receiver.received][2:] == [("ett-mote", "ok")]
         assert "recovered" in receiver.received[2]["text"]
         assert query(
