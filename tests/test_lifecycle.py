@@ -225,6 +225,17 @@ def content(workdir: Path) -> dict[str, list[tuple]]:
     return {name: sorted(query(workdir, sql)) for name, sql in CONTENT_SQL.items()}
 
 
+def run_here(
+    workdir: Path, registry: Path, capsys: pytest.CaptureFixture[str], *command: str
+) -> tuple[int, str]:
+    """`kommundialog run` (or another command) in this process, under the tests' Prefect server."""
+    from flows.cli import main
+
+    storage = ["--db", str(workdir / "kd.duckdb"), "--out", str(workdir / "catalogue")]
+    code = main([*(command or ("run", "--sources", str(registry))), *storage])
+    return code, capsys.readouterr().out
+
+
 def test_an_analyst_a_publish_and_a_second_run_during_a_run_break_nothing(site: Site, tmp_path: Path) -> None:
     registry = write_registry(tmp_path / "sources.yaml", [source_entry("exempel-dialog", site.origin)])
     site.delay = 2.5
@@ -276,7 +287,7 @@ def test_ctrl_c_ends_the_run_within_10_s_marked_interrupted_with_no_child_left(
 
 
 def test_kill_9_then_a_new_run_marks_the_old_one_crashed_and_equals_an_uninterrupted_run(
-    site: Site, tmp_path: Path
+    prefect_server, site: Site, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     registry = write_registry(tmp_path / "sources.yaml", [source_entry("exempel-dialog", site.origin)])
     killed = tmp_path / "killed"
@@ -302,20 +313,9 @@ def test_kill_9_then_a_new_run_marks_the_old_one_crashed_and_equals_an_uninterru
         "crashed",
         "ok",
     ]
-    code, out, err = run(reference, registry)
-    assert code == 0, out + err
+    code, out = run_here(reference, registry, capsys)  # uninterrupted, in this process
+    assert code == 0, out
     assert content(killed) == content(reference)
-
-
-def run_here(
-    workdir: Path, registry: Path, capsys: pytest.CaptureFixture[str], *command: str
-) -> tuple[int, str]:
-    """`kommundialog run` (or another command) in this process, under the tests' Prefect server."""
-    from flows.cli import main
-
-    storage = ["--db", str(workdir / "kd.duckdb"), "--out", str(workdir / "catalogue")]
-    code = main([*(command or ("run", "--sources", str(registry))), *storage])
-    return code, capsys.readouterr().out
 
 
 def test_exit_codes_health_and_one_alert_per_change(
