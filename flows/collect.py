@@ -102,6 +102,7 @@ def _collect(
     now: datetime,
     summary: RunSummary,
 ) -> None:
+    """The run's work on its one connection: crawl and load each source, judge health, alert, publish."""
     logger = get_run_logger()
     run_id = summary.run_id
     raw_dir = str(Path(db_path).parent / "raw")
@@ -167,6 +168,7 @@ def _collect(
     try:
         summary.snapshot = snapshot(con, db_path, snapshot_dir or str(Path(out_dir).parent / "snapshot"))
     except Exception as exc:  # analysts keep the previous snapshot; the warehouse is complete
+        summary.exit_code = max(summary.exit_code, EXIT_PARTIAL)
         summary.errors.append(f"snapshot not published (the previous one stays): {exc}")
         logger.error("snapshot not published: %s", exc)
 
