@@ -103,13 +103,12 @@ def run_steps(registry_file: Path, db: Path) -> tuple[float, dict[str, int]]:
     (source,) = registry.sources
     now = datetime.now(UTC)
     started = time.perf_counter()
-    with open_warehouse(db) as con:
-        previous = previous_fetches(con, EXTRACTOR_VERSION).get(source.id, {})
     fetcher = Fetcher(registry.user_agent)
-    with disable_run_logger():
+    with open_warehouse(db) as con, disable_run_logger():
+        previous = previous_fetches(con, EXTRACTOR_VERSION).get(source.id, {})
         crawled = crawl.fn(source, fetcher, str(db.parent / "raw"), previous)
-        extractions = extract_pages.fn(source, crawled.pages, now.date())
-        load_source.fn(str(db), source, crawled, extractions, now.strftime("%H%M%S%f"), now)
+        extractions = extract_pages.fn(source, crawled.pages)
+        load_source.fn(con, source, crawled, extractions, now.strftime("%H%M%S%f"), now)
     fetcher.close()
     elapsed = time.perf_counter() - started
     facts = {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from datetime import date
@@ -51,22 +52,27 @@ def _show_logs_on_console() -> None:
     """`--verbose`: flow, task and page logs at INFO on the console too, not only in the Prefect UI."""
     import logging
 
+    import prefect.main  # noqa: F401  (importing it installs the console handlers lowered here)
+
     for handler in logging.getLogger().handlers:
         handler.setLevel(logging.INFO)
     for name in ("tasks", "warehouse"):
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-def _run_flow(sources_file: Path, db: Path, out: Path, verbosity: str = "normal") -> int:
-    _prepare_prefect(db, verbosity)
-    from flows import progress
-    from flows.collect import collect
+def _run_flow(sources_file: Path, db: Path, out: Path, verbosity: str = "normal", wait: float = 0.0) -> int:
+    from warehouse.lock import writer_lock
 
-    if verbosity == "verbose":
-        _show_logs_on_console()
-    started = time.monotonic()
-    with progress.showing(progress.choose_display(sys.stdout, verbosity)):
-        summary = collect(sources_file=str(sources_file), db_path=str(db), out_dir=str(out))
+    with writer_lock(db, "run", wait):  # before Prefect starts: a busy warehouse is said at once
+        _prepare_prefect(db, verbosity)
+        from flows import progress
+        from flows.runtime import run_collect
+
+        if verbosity == "verbose":
+            _show_logs_on_console()
+        started = time.monotonic()
+        with progress.showing(progress.choose_display(sys.stdout, verbosity)):
+            summary = run_collect(sources_file, db, out)
     elapsed = time.monotonic() - started
     detail = verbosity != "quiet"
     if detail:
@@ -91,14 +97,23 @@ def _run_flow(sources_file: Path, db: Path, out: Path, verbosity: str = "normal"
     for warning in summary.warnings:
         _say(f"  warning: {warning}")
     if not detail:
-        return 0
+        return summary.exit_code
+    _say_health(summary)
     _say(f"Warehouse: {db}  (tables: {summary.table_counts})")
     _say(f'Snapshot for analysts: {summary.snapshot}  (kommundialog query "SELECT * FROM upcoming_meetings")')
     _say(
         f"Catalogue: {out}/ ({len(summary.outputs)} files: index.html, meetings.csv, meetings.ics, catalog.rdf, ...)"
     )
     _say(f"Open {out / 'index.html'} in a browser to look at it.")
-    return 0
+    return summary.exit_code
+
+
+def _say_health(summary: object) -> None:
+    """Per source: ok, degraded or broken, with the reasons; then any alert sent."""
+    for source_id, health in summary.health.items():
+        _say(f"  health {source_id}: {health.state}" + (f" ({health.reason})" if health.reasons else ""))
+    for line in summary.alerts:
+        _say(f"  {line}")
 
 
 def _verbosity(args: argparse.Namespace) -> str:
@@ -117,14 +132,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
         registry = rebase_registry(load_registry(DEMO_REGISTRY), registry_origins(sites))
         resolved = db.parent / "demo-sources.resolved.yaml"
         write_registry(registry, resolved)
-        return _run_flow(resolved, db, out, _verbosity(args))
+        return _run_flow(resolved, db, out, _verbosity(args), args.wait)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tasks.registry import load_registry
 
     load_registry(args.sources)  # fail fast, before Prefect starts, on a broken registry
-    return _run_flow(Path(args.sources), Path(args.db), Path(args.out), _verbosity(args))
+    return _run_flow(Path(args.sources), Path(args.db), Path(args.out), _verbosity(args), args.wait)
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -232,7 +247,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from warehouse.catalogue.release import CatalogueError, served_release
     from warehouse.catalogue.rows import data_as_of
     from warehouse.catalogue.validate import ReleaseInvalid
-    from warehouse.db import WarehouseError, open_warehouse
+    from warehouse.db import WarehouseError, classify_error, open_warehouse
+    from warehouse.lock import writer_lock
 
     db, out = Path(args.db), Path(args.out)
     if not db.is_file():
@@ -240,7 +256,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     config = load_catalogue_config(args.config)
     before = served_release(out)
     try:
-        with open_warehouse(db, read_only=True) as con:
+        with writer_lock(db, "publish", args.wait), open_warehouse(db, read_only=True) as con:
             as_of = data_as_of(con)
             if as_of is None:
                 raise CommandError(f"{db} holds no data yet: run `kommundialog run` first")
@@ -248,6 +264,9 @@ def cmd_publish(args: argparse.Namespace) -> int:
     except (WarehouseDamaged, NoSpaceLeft):
         raise
     except (WarehouseError, duckdb.Error) as exc:
+        machine_fault = classify_error(exc, db, None)
+        if machine_fault is not exc:  # a damaged block or a full disk met after the open
+            raise machine_fault from exc
         raise CommandError(f"cannot read the warehouse {db}: {exc}") from exc
     except (CatalogueError, ReleaseInvalid, PersonalDataError) as exc:
         print(f"kommundialog publish: failed, the served catalogue is unchanged: {exc}", file=sys.stderr)
@@ -302,7 +321,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
     from tasks.reextract import reextract
     from warehouse.catalogue import publish_catalogue
-    from warehouse.db import finish_run, open_warehouse, start_run
+    from warehouse.db import finish_run, mark_crashed_runs, open_warehouse, start_run
+    from warehouse.lock import writer_lock
     from warehouse.runguard import prepare_run
     from warehouse.snapshot import publish_snapshot
 
@@ -313,7 +333,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     prepare_run(db, out, snapshot_dir)  # free space, and no leftovers of a killed run
     now = datetime.now(UTC)
     run_id = f"{now:%Y%m%dT%H%M%SZ}-reextract-{uuid.uuid4().hex[:6]}"
-    with open_warehouse(db) as con:
+    with writer_lock(db, "reextract", args.wait), open_warehouse(db) as con:
+        mark_crashed_runs(con, now)
         start_run(con, run_id, now)
         result = reextract(con, db.parent / "raw", run_id, now, progress=_say)
         problems = [*result.missing_raw, *result.failed]
@@ -324,13 +345,12 @@ def cmd_reextract(args: argparse.Namespace) -> int:
             raise
         except Exception as exc:  # the versions are loaded; the served catalogue stays as it was
             _say(f"  error: catalogue not published (the previous release is still served): {exc}")
+        snapshot = publish_snapshot(db, snapshot_dir, con)
     for url in result.missing_raw:
         _say(f"  not in the raw archive, skipped: {url}")
     for failure in result.failed:
         _say(f"  error: could not extract {failure}")
-    _say(
-        f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {publish_snapshot(db, snapshot_dir)}"
-    )
+    _say(f"Re-extracted {result.pages} stored pages; catalogue: {out}/; snapshot: {snapshot}")
     return 0
 
 
@@ -396,17 +416,28 @@ def build_parser() -> argparse.ArgumentParser:
             "--verbose", action="store_true", help="a line per source and the flow's logs as well"
         )
 
+    def waits(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--wait",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="wait up to this long for another run or publish writing the warehouse (default: exit 3 at once)",
+        )
+
     demo = commands.add_parser(
         "demo", help="serve the bundled demo sites on 127.0.0.1 and run the flow on them"
     )
     storage(demo)
     output_flags(demo)
+    waits(demo)
     demo.set_defaults(handler=cmd_demo)
 
     run = commands.add_parser("run", help="run the collect flow on a source registry")
     run.add_argument("--sources", required=True, help="registry YAML file")
     storage(run)
     output_flags(run)
+    waits(run)
     run.set_defaults(handler=cmd_run)
 
     extract = commands.add_parser("extract", help="extract one saved page and print JSON")
@@ -447,6 +478,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="run the current extractor over the stored raw pages (no network) and load the differences",
     )
     storage(reextract)
+    waits(reextract)
     reextract.add_argument(
         "--snapshot-dir", help="where the analysts' snapshot goes (default: 'snapshot' beside the catalogue)"
     )
@@ -495,6 +527,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     publish = commands.add_parser("publish", help="rebuild the open-data catalogue from the warehouse")
     storage(publish)
+    waits(publish)
     publish.add_argument(
         "--config", default=str(CATALOGUE_CONFIG), help="catalogue metadata YAML (default: %(default)s)"
     )
@@ -512,18 +545,25 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from warehouse.lock import WarehouseBusy
+
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
     except (WarehouseDamaged, NoSpaceLeft) as exc:
         print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
         return EXIT_MACHINE_FAULT
+    except WarehouseBusy as exc:
+        print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
+        return 3
     except (CommandError, ConfigError, WarehouseError) as exc:
         print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
+        print("interrupted: a run in progress is marked interrupted; nothing half-loaded", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(130)  # never wait for crawl threads still in a request: everything we started is stopped
 
 
 if __name__ == "__main__":

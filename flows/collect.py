@@ -3,28 +3,38 @@
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 from prefect import flow, get_run_logger
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import progress
+from flows.health_report import SourceOutcome, check_sources, send_alerts
 from flows.report import publish_run_report
 from tasks.crawl import CrawlCounts, count_outcomes, describe_counts
 from tasks.extract.page import EXTRACTOR_VERSION
 from tasks.fetch import Fetcher, limits_from_settings
-from tasks.registry import load_registry
+from tasks.health import EXIT_ALL_FAILED, EXIT_OK, EXIT_PARTIAL, Health, run_exit_code
+from tasks.registry import Registry, Source, load_registry
 from tasks.schedules import sources_on_schedule
 from tasks.steps import crawl, extract_pages, load_source, publish, snapshot
-from warehouse.db import finish_run, open_warehouse, start_run, table_counts
+from warehouse.db import finish_run, mark_crashed_runs, open_warehouse, start_run, table_counts
 from warehouse.fetch_log import previous_fetches
 from warehouse.load import LoadResult
+from warehouse.lock import writer_lock
 from warehouse.runguard import fatal_error, mark_failed, prepare_run
 
 # Sources crawled at once; each host still gets one request at a time.
 MAX_PARALLEL_SOURCES = 4
+# A scheduled tick waits this long for another writer (a manual run) before giving up.
+TICK_LOCK_WAIT_SECONDS = 600.0
+# How long a run waits for another process (an analyst) to close the warehouse file.
+OPEN_WAIT_SECONDS = 30.0
+RUN_STATUS = {EXIT_OK: "ok", EXIT_PARTIAL: "partial", EXIT_ALL_FAILED: "failed"}
 
 
 @dataclass
@@ -46,8 +56,15 @@ class RunSummary:
     changes: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
     snapshot: str | None = None
+    health: dict[str, Health] = field(default_factory=dict)
+    alerts: list[str] = field(default_factory=list)
+    exit_code: int = EXIT_OK
     # Set when the machine failed the run (damaged warehouse, full disk): nothing was published.
     fatal: str | None = None
+
+
+class RunStopped(Exception):
+    """The machine, not a source, failed the run: a damaged warehouse or a full disk."""
 
 
 @flow(name="collect", task_runner=ThreadPoolTaskRunner(max_workers=MAX_PARALLEL_SOURCES))
@@ -57,53 +74,103 @@ def collect(
     out_dir: str,
     snapshot_dir: str | None = None,
     schedule: str | None = None,
+    lock_wait_seconds: float = TICK_LOCK_WAIT_SECONDS,
 ) -> RunSummary:
     """Crawl the registry's sources, load what they say into DuckDB, publish the catalogue and a snapshot.
 
-    One failing source is logged and counted; the others go on. The analysts'
-    read-only snapshot goes to `snapshot_dir` (default: 'snapshot' beside the catalogue).
-    A deployment passes its `schedule` (cron): the run then crawls only the sources on it.
+    One failing source is logged and counted; the others go on. The run holds
+    the warehouse's writer lock and ONE connection for its whole life
+    (warehouse/lock.py); a Ctrl-C marks it `interrupted`, runs left `running`
+    by a dead process are marked `crashed`; a damaged warehouse or a full disk
+    stops it `failed` with nothing published. The analysts' read-only snapshot
+    goes to `snapshot_dir` (default: 'snapshot' beside the catalogue). A
+    deployment passes its `schedule` (cron): the run then crawls only the sources on it.
     """
-    logger = get_run_logger()
     registry = load_registry(sources_file)
     sources = sources_on_schedule(registry, schedule)
-    limits = limits_from_settings(registry.extra.get("fetch"))  # a bad setting fails before any work
+    limits_from_settings(registry.extra.get("fetch"))  # a bad setting fails before any work
     now = datetime.now(UTC)
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    raw_dir = str(Path(db_path).parent / "raw")
     summary = RunSummary(run_id=run_id, sources=len(sources))
     snapshot_dir = snapshot_dir or str(Path(out_dir).parent / "snapshot")
-    try:
-        prepare_run(db_path, out_dir, snapshot_dir)
-        with open_warehouse(db_path) as con:
-            start_run(con, run_id, now)
-            previous = previous_fetches(con, EXTRACTOR_VERSION)  # validators for conditional requests
-    except Exception as exc:
-        summary.fatal = fatal_error(exc, db_path, snapshot_dir)
-        if summary.fatal is None:
-            raise
-        logger.error("run stopped: %s", summary.fatal)
-        mark_failed(db_path, run_id, now, summary.fatal, {"sources": summary.sources}, [])
-        return summary
+    with writer_lock(db_path, "run", lock_wait_seconds):
+        try:
+            prepare_run(db_path, out_dir, snapshot_dir)
+            _run_on_one_connection(registry, sources, db_path, out_dir, snapshot_dir, now, summary)
+        except Exception as exc:
+            summary.fatal = (
+                str(exc) if isinstance(exc, RunStopped) else fatal_error(exc, db_path, snapshot_dir)
+            )
+            if summary.fatal is None:
+                raise
+            get_run_logger().error("run stopped: %s", summary.fatal)
+            mark_failed(db_path, run_id, now, summary.fatal, _totals(summary), summary.errors)
+    publish_run_report(summary)
+    return summary
 
-    fetcher = Fetcher(registry.user_agent, limits)
+
+def _run_on_one_connection(
+    registry: Registry,
+    sources: list[Source],
+    db_path: str,
+    out_dir: str,
+    snapshot_dir: str,
+    now: datetime,
+    summary: RunSummary,
+) -> None:
+    """Open the warehouse once, record the run, do its work; record an interruption or a crash too."""
+    with open_warehouse(db_path, wait_seconds=OPEN_WAIT_SECONDS) as con:
+        for crashed in mark_crashed_runs(con, now):
+            summary.warnings.append(f"run {crashed} was left running by a process that died: marked crashed")
+        start_run(con, summary.run_id, now)
+        try:
+            _collect(con, registry, sources, db_path, out_dir, snapshot_dir, now, summary)
+        except RunStopped:
+            _roll_back(con)  # marked `failed` once this connection is closed
+            raise
+        except BaseException as exc:
+            if isinstance(exc, Exception) and fatal_error(exc, db_path, snapshot_dir) is not None:
+                _roll_back(con)
+                raise
+            _end_unfinished_run(
+                con, summary, "interrupted" if isinstance(exc, KeyboardInterrupt) else "crashed"
+            )
+            raise
+
+
+def _collect(
+    con: duckdb.DuckDBPyConnection,
+    registry: Registry,
+    sources: list[Source],
+    db_path: str,
+    out_dir: str,
+    snapshot_dir: str,
+    now: datetime,
+    summary: RunSummary,
+) -> None:
+    """The run's work on its one connection: crawl and load each source, judge health, alert, publish."""
+    logger = get_run_logger()
+    run_id = summary.run_id
+    raw_dir = str(Path(db_path).parent / "raw")
+    previous = previous_fetches(con, EXTRACTOR_VERSION)  # validators for conditional requests
+    outcomes: dict[str, SourceOutcome] = {}
+    fetcher = Fetcher(registry.user_agent, limits_from_settings(registry.extra.get("fetch")))
     progress.current().run_started(len(sources))
     try:
         futures = {s.id: crawl.submit(s, fetcher, raw_dir, previous.get(s.id, {})) for s in sources}
         for source in sources:
-            if summary.fatal:
-                futures[source.id].wait()  # the run stops: nothing more is loaded
-                continue
+            outcome = outcomes[source.id] = SourceOutcome()
             try:
-                crawled = futures[source.id].result()
+                crawled = outcome.crawled = futures[source.id].result()
                 extractions = extract_pages(source, crawled.pages)
-                counts = load_source(db_path, source, crawled, extractions, run_id, now)
-            except Exception as exc:  # one broken source must not stop the others
-                summary.fatal = fatal_error(exc, db_path, snapshot_dir)
-                if summary.fatal:  # ... but a damaged warehouse or a full disk stops them all
-                    logger.error("run stopped at source %s: %s", source.id, summary.fatal)
-                    continue
+                counts = outcome.loaded = load_source(con, source, crawled, extractions, run_id, now)
+            except Exception as exc:  # one broken source must not stop the others ...
+                fatal = fatal_error(exc, db_path, snapshot_dir)
+                if fatal:  # ... but a damaged warehouse or a full disk stops them all
+                    logger.error("run stopped at source %s: %s", source.id, fatal)
+                    raise RunStopped(fatal) from exc
                 message = f"{source.id}: {type(exc).__name__}: {exc}"
+                outcome.error = f"{type(exc).__name__}: {exc}"
                 summary.errors.append(message)
                 summary.per_source[source.id] = f"failed: {exc}"
                 logger.error("source %s failed: %s", source.id, exc)
@@ -111,66 +178,86 @@ def collect(
                     progress.SourceDone(source.id, 0, 0, 0, summary.per_source[source.id])
                 )
                 continue
-            not_read = [p for p in crawled.pages if p.outcome not in ("fetched", "unchanged", "duplicate")]
-            crawl_counts = summary.crawl_counts[source.id] = count_outcomes(crawled)
-            summary.loads[source.id] = counts
-            summary.pages += counts.pages
-            summary.failed_pages += crawl_counts.failed_total
-            summary.meetings += counts.meetings
-            summary.summaries += counts.summaries
-            summary.errors.extend(f"{source.id}: {p.url}: {p.error}" for p in not_read)
-            for kind, number in counts.changes.items():
-                summary.changes[kind] = summary.changes.get(kind, 0) + number
-            changed = ", ".join(f"{n} {k}" for k, n in counts.changes.items() if n and k != "unchanged")
-            summary.per_source[source.id] = (
-                f"{describe_counts(crawl_counts)}; {counts.meetings} meetings, {counts.summaries} summaries"
-                + (f"; changes: {changed}" if changed else "")
-            )
-            if counts.suspect:
-                summary.warnings.append(
-                    f"{source.id}: suspect, nothing marked disappeared: {counts.suspect_reason}"
-                )
-                logger.warning("source %s is suspect: %s", source.id, counts.suspect_reason)
-            logger.info("source %s: %s", source.id, summary.per_source[source.id])
-            progress.current().source_finished(
-                progress.SourceDone(
-                    source.id,
-                    counts.pages,
-                    crawl_counts.failed_total,
-                    counts.meetings,
-                    summary.per_source[source.id],
-                )
-            )
+            _count_source(summary, source, crawled, counts)
     finally:
         fetcher.close()
 
-    totals = {
+    summary.health = check_sources(con, registry, outcomes, run_id, now)
+    summary.alerts = send_alerts(con, registry, summary.health, run_id, now)
+    for line in summary.alerts:
+        logger.warning(line)
+    problems = False
+    if any(o.pages_read for o in outcomes.values()):
+        try:
+            summary.outputs = publish(con, out_dir, now)
+        except Exception as exc:  # the data is loaded; the served catalogue stays as it was
+            fatal = fatal_error(exc, db_path, snapshot_dir)
+            if fatal:
+                raise RunStopped(fatal) from exc
+            problems = True
+            summary.errors.append(f"catalogue not published (the previous release is still served): {exc}")
+            logger.error("catalogue not published: %s", exc)
+    else:
+        summary.warnings.append("no page was read: the catalogue keeps its release and its data-as-of time")
+    summary.exit_code = run_exit_code([h.state for h in summary.health.values()], problems)
+    status = RUN_STATUS[summary.exit_code]
+    finish_run(con, run_id, datetime.now(UTC), status, _totals(summary), summary.errors)
+    summary.table_counts = table_counts(con)
+    try:
+        summary.snapshot = snapshot(con, db_path, snapshot_dir)
+    except Exception as exc:  # analysts keep the previous snapshot; the warehouse is complete
+        fatal = fatal_error(exc, db_path, snapshot_dir)
+        if fatal:
+            raise RunStopped(fatal) from exc
+        summary.exit_code = max(summary.exit_code, EXIT_PARTIAL)
+        summary.errors.append(f"snapshot not published (the previous one stays): {exc}")
+        logger.error("snapshot not published: %s", exc)
+
+
+def _count_source(summary: RunSummary, source: Source, crawled: object, counts: LoadResult) -> None:
+    """Add one loaded source to the run's totals, lines, warnings and progress display."""
+    logger = get_run_logger()
+    not_read = [p for p in crawled.pages if p.outcome not in ("fetched", "unchanged", "duplicate")]
+    crawl_counts = summary.crawl_counts[source.id] = count_outcomes(crawled)
+    summary.loads[source.id] = counts
+    summary.pages += counts.pages
+    summary.failed_pages += crawl_counts.failed_total
+    summary.meetings += counts.meetings
+    summary.summaries += counts.summaries
+    summary.errors.extend(f"{source.id}: {p.url}: {p.error}" for p in not_read)
+    for kind, number in counts.changes.items():
+        summary.changes[kind] = summary.changes.get(kind, 0) + number
+    changed = ", ".join(f"{n} {k}" for k, n in counts.changes.items() if n and k != "unchanged")
+    summary.per_source[source.id] = (
+        f"{describe_counts(crawl_counts)}; {counts.meetings} meetings, {counts.summaries} summaries"
+        + (f"; changes: {changed}" if changed else "")
+    )
+    if counts.suspect:
+        summary.warnings.append(f"{source.id}: suspect, nothing marked disappeared: {counts.suspect_reason}")
+        logger.warning("source %s is suspect: %s", source.id, counts.suspect_reason)
+    logger.info("source %s: %s", source.id, summary.per_source[source.id])
+    progress.current().source_finished(
+        progress.SourceDone(
+            source.id, counts.pages, crawl_counts.failed_total, counts.meetings, summary.per_source[source.id]
+        )
+    )
+
+
+def _totals(summary: RunSummary) -> dict[str, int]:
+    return {
         "sources": summary.sources,
         "pages": summary.pages,
         "meetings": summary.meetings,
         "summaries": summary.summaries,
     }
-    if summary.fatal is None:
-        try:
-            summary.outputs = publish(db_path, out_dir, now)
-        except Exception as exc:  # the data is loaded; the served catalogue stays as it was
-            summary.fatal = fatal_error(exc, db_path, snapshot_dir)
-            summary.errors.append(f"catalogue not published (the previous release is still served): {exc}")
-            logger.error("catalogue not published: %s", exc)
-    if summary.fatal is not None:
-        mark_failed(db_path, run_id, now, summary.fatal, totals, summary.errors)
-        return summary
-    with open_warehouse(db_path) as con:
-        status = "ok" if not summary.errors else "partial"
-        finish_run(con, run_id, datetime.now(UTC), status, totals, summary.errors)
-        summary.table_counts = table_counts(con)
-    try:
-        summary.snapshot = snapshot(db_path, snapshot_dir)
-    except Exception as exc:  # analysts keep the previous snapshot; the warehouse is complete
-        summary.fatal = fatal_error(exc, db_path, snapshot_dir)
-        summary.errors.append(f"snapshot not published (the previous one stays): {exc}")
-        logger.error("snapshot not published: %s", exc)
-        if summary.fatal is not None:
-            mark_failed(db_path, run_id, now, summary.fatal, totals, summary.errors)
-    publish_run_report(summary)
-    return summary
+
+
+def _roll_back(con: duckdb.DuckDBPyConnection) -> None:
+    with suppress(duckdb.Error):  # raised when no transaction was open
+        con.execute("ROLLBACK")
+
+
+def _end_unfinished_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, status: str) -> None:
+    """Record that the run stopped before its end (a load in progress was rolled back)."""
+    _roll_back(con)
+    finish_run(con, summary.run_id, datetime.now(UTC), status, _totals(summary), summary.errors)

@@ -341,8 +341,11 @@ class Fetcher:
         self._robots: dict[str, _RobotsEntry] = {}
         self._origin_locks: dict[str, threading.Lock] = {}
         self._host_failures: dict[str, tuple[int, str]] = {}
+        self._closed = threading.Event()
 
     def close(self) -> None:
+        """End the run's fetching: requests not yet started fail at once (an interrupted run ends quickly)."""
+        self._closed.set()
         self.session.close()
 
     # -- public --------------------------------------------------------------------------------
@@ -363,6 +366,8 @@ class Fetcher:
         want = _Want(accept, self.limits.max_bytes, purpose)
         headers = _conditional_headers(previous) if conditional else {}
         started = _now()
+        if self._closed.is_set():
+            return _failure(url, url, started, "not fetched: the run was stopped", reason="stopped")
         try:
             self._check_url(url, source, purpose)
             page = self._fetch_with_retries(url, source, want, headers)

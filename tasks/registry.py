@@ -259,6 +259,7 @@ def parse_registry(data: Any, path: str) -> Registry:
     settings = data.get("settings") or {}
     if not isinstance(settings, dict):
         raise RegistryError(f"{path}: 'settings' must be a mapping")
+    _check_health_settings(settings, path)
     if settings.get("national") is not None:
         from tasks.national import national_sources  # the national registry builds on parse_source
 
@@ -269,6 +270,24 @@ def parse_registry(data: Any, path: str) -> Registry:
         path=path,
         extra={k: v for k, v in settings.items() if k != "user_agent"},
     )
+
+
+def _check_health_settings(settings: dict[str, Any], path: str) -> None:
+    """settings.alert_webhook is an http(s) URL with a host; settings.stale_after_days a whole number >= 1."""
+    webhook = settings.get("alert_webhook")
+    if webhook is not None:
+        parts = urlsplit(str(webhook)) if isinstance(webhook, str) else None
+        try:
+            port_ok = parts is not None and (parts.port is None or 0 < parts.port < 65536)
+        except ValueError:
+            port_ok = False
+        if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or not port_ok:
+            raise RegistryError(f"{path}: settings.alert_webhook must be an http(s) URL, got {webhook!r}")
+    stale = settings.get("stale_after_days")
+    if stale is not None and (isinstance(stale, bool) or not isinstance(stale, int) or stale < 1):
+        raise RegistryError(
+            f"{path}: settings.stale_after_days must be a whole number of days >= 1, got {stale!r}"
+        )
 
 
 def load_registry(path: str | Path) -> Registry:

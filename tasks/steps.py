@@ -22,7 +22,6 @@ from tasks.fetch import Fetcher
 from tasks.records import FetchedPage, PageContext, PageExtraction, PreviousFetch
 from tasks.registry import Source
 from warehouse.coverage import record_coverage
-from warehouse.db import open_warehouse
 from warehouse.fetch_log import record_crawl_summary, record_fetches
 from warehouse.load import STOCKHOLM, LoadResult, load_source_run
 from warehouse.publish import publish_catalogue
@@ -74,7 +73,7 @@ def extract_pages(source: Source, pages: list[FetchedPage]) -> list[PageExtracti
 
 @task(name="load-source", task_run_name="load-{source.id}", cache_policy=NO_CACHE)
 def load_source(
-    db_path: str,
+    con: duckdb.DuckDBPyConnection,
     source: Source,
     crawled: CrawlResult,
     extractions: list[PageExtraction],
@@ -84,7 +83,8 @@ def load_source(
     """Load the source's run in one transaction: pages, meetings with history, summaries, fetch log.
 
     Unchanged pages are not re-extracted: their records stay and are marked as
-    seen again. Counts are what the warehouse now holds for the source.
+    seen again. Counts are what the warehouse now holds for the source. `con`
+    is the run's one connection (opened once per run, never per step).
     """
 
     def log_fetches(con: duckdb.DuckDBPyConnection) -> None:
@@ -92,20 +92,18 @@ def load_source(
         record_crawl_summary(con, run_id, source.id, asdict(count_outcomes(crawled)))
         record_coverage(con, run_id, source, crawled, now)
 
-    with open_warehouse(db_path) as con:
-        return load_source_run(
-            con, source, crawled.pages, extractions, run_id, now, EXTRACTOR_VERSION, before_commit=log_fetches
-        )
+    return load_source_run(
+        con, source, crawled.pages, extractions, run_id, now, EXTRACTOR_VERSION, before_commit=log_fetches
+    )
 
 
 @task(name="publish-catalogue", cache_policy=NO_CACHE)
-def publish(db_path: str, out_dir: str, now: datetime) -> dict[str, int]:
+def publish(con: duckdb.DuckDBPyConnection, out_dir: str, now: datetime) -> dict[str, int]:
     """Rebuild the open-data catalogue from the warehouse; `now` (the run's start) dates a changed release."""
-    with open_warehouse(db_path) as con:
-        return publish_catalogue(con, out_dir, now)
+    return publish_catalogue(con, out_dir, now)
 
 
 @task(name="publish-snapshot", cache_policy=NO_CACHE)
-def snapshot(db_path: str, snapshot_dir: str) -> str:
+def snapshot(con: duckdb.DuckDBPyConnection, db_path: str, snapshot_dir: str) -> str:
     """Copy the warehouse for analysts, so their queries never wait on the writer's lock."""
-    return str(publish_snapshot(db_path, snapshot_dir))
+    return str(publish_snapshot(db_path, snapshot_dir, con))

@@ -167,7 +167,10 @@ def test_run_command_publishes_the_good_host_and_reports_the_others_plainly(
             ]
         )
     out = capsys.readouterr().out
-    assert code == 0
+    assert code == 1  # partial: two of the three sources are broken
+    assert "health unreachable: broken (fetch failures: all 1 pages failed (connection failed: 1))" in out
+    assert "health robots-forbidden: broken (no page could be read (1 skipped by robots.txt or scope))" in out
+    assert f"health {GOOD_ID}: ok" in out
     assert (
         "unreachable: 1 pages: 0 fetched, 0 unchanged, 0 skipped by robots, 0 out of scope, 1 failed (connection failed: 1)"
         in out

@@ -21,10 +21,18 @@ from tasks.registry import Source
 COVERAGE_STATUSES = ("publishes", "nothing found", "not crawled", "not covered")
 
 
-def load_bodies(con: duckdb.DuckDBPyConnection) -> None:
+BODY_COLUMNS = ("body_code", "kind", "name", "county", "origin", "origin_source")
+
+
+def body_rows() -> list[tuple[str | None, ...]]:
+    """The bodies table as config/ describes it."""
+    return [(b.code, b.kind, b.name, b.county, b.origin or None, b.origin_source) for b in bodies()]
+
+
+def load_bodies(con: duckdb.DuckDBPyConnection, rows: list[tuple[str | None, ...]] | None = None) -> None:
     """Rewrite the bodies table from config/ (the caller holds the transaction)."""
-    columns = ("body_code", "kind", "name", "county", "origin", "origin_source")
-    rows = [(b.code, b.kind, b.name, b.county, b.origin or None, b.origin_source) for b in bodies()]
+    columns = BODY_COLUMNS
+    rows = body_rows() if rows is None else rows
     batch = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})  # one statement, not 311
     con.execute("DELETE FROM bodies")
     con.register("bodies_batch", batch)

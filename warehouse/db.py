@@ -1,12 +1,15 @@
 """The DuckDB warehouse file: opening it (with migrations), and run bookkeeping.
 
-One writer per file (DuckDB locks it): the flow opens the file, loads each
-source's batch in its own transaction (warehouse/load.py), and closes it.
-Analysts query the published snapshot (warehouse/snapshot.py), never this file.
+One writer per file: a run holds the writer lock (warehouse/lock.py) and ONE
+connection for its whole life, loading each source's batch in its own
+transaction (warehouse/load.py). Analysts query the published snapshot
+(warehouse/snapshot.py), never this file: DuckDB refuses their opens while a
+run holds it.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -14,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 
+from warehouse.lock import WarehouseBusy
 from warehouse.migrate import latest_version, migrate, schema_version
 from warehouse.reference import load_reference_data
 
@@ -22,19 +26,42 @@ class WarehouseError(RuntimeError):
     """The warehouse file cannot be opened or written (locked, corrupt, unwritable)."""
 
 
+# How often a writer retries a file another process has open.
+OPEN_RETRY_SECONDS = 0.5
+
+
+def _connect(path: Path, read_only: bool, wait_seconds: float) -> duckdb.DuckDBPyConnection:
+    """Connect, retrying for up to `wait_seconds` while another process has the file open."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(
+                str(path), read_only=read_only, config={"autoinstall_known_extensions": False}
+            )
+        except duckdb.Error as exc:
+            if not isinstance(exc, duckdb.IOException) or "lock" not in str(exc).lower():
+                raise classify_error(exc, path, f"cannot open warehouse {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(
+                    f"another process has {path} open (an analyst's connection?); it must close it — "
+                    "analysts query the snapshot (kommundialog query), never the live file"
+                ) from exc
+            time.sleep(OPEN_RETRY_SECONDS)
+
+
 @contextmanager
-def open_warehouse(path: str | Path, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
+def open_warehouse(
+    path: str | Path, read_only: bool = False, wait_seconds: float = 0.0
+) -> Iterator[duckdb.DuckDBPyConnection]:
     """Open the warehouse file; for writing, create it and apply pending migrations first.
 
     Read-only opens never migrate: they refuse a file older than this code.
+    A file another process holds is retried for `wait_seconds`, then WarehouseBusy.
     """
     path = Path(path)
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path), read_only=read_only, config={"autoinstall_known_extensions": False})
-    except duckdb.Error as exc:
-        raise _classified(exc, path, f"cannot open warehouse {path}: {exc}") from exc
+    con = _connect(path, read_only, wait_seconds)
     try:
         try:
             con.execute("SET TimeZone='Europe/Stockholm'")
@@ -47,7 +74,7 @@ def open_warehouse(path: str | Path, read_only: bool = False) -> Iterator[duckdb
                 migrate(con, datetime.now(UTC))
                 load_reference_data(con)
         except (duckdb.Error, OSError) as exc:
-            classified = _classified(exc, path, None)
+            classified = classify_error(exc, path, None)
             if classified is exc:
                 raise
             raise classified from exc
@@ -56,7 +83,7 @@ def open_warehouse(path: str | Path, read_only: bool = False) -> Iterator[duckdb
         con.close()
 
 
-def _classified(exc: BaseException, path: Path, fallback: str | None) -> BaseException:
+def classify_error(exc: BaseException, path: Path, fallback: str | None) -> BaseException:
     """A damaged file or a full disk as the error that names it; else `fallback` (or `exc` itself)."""
     from warehouse.diskspace import as_no_space
     from warehouse.integrity import WarehouseDamaged, looks_damaged
@@ -74,6 +101,14 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime)
         "INSERT INTO runs (run_id, started_at, status) VALUES (?, ?, 'running') ON CONFLICT DO NOTHING",
         [run_id, started_at],
     )
+
+
+def mark_crashed_runs(con: duckdb.DuckDBPyConnection, now: datetime) -> list[str]:
+    """Runs still `running` belong to a dead process (the caller holds the writer lock): mark them `crashed`."""
+    crashed = [r[0] for r in con.execute("SELECT run_id FROM runs WHERE status = 'running'").fetchall()]
+    if crashed:
+        con.execute("UPDATE runs SET status = 'crashed', finished_at = ? WHERE status = 'running'", [now])
+    return crashed
 
 
 def finish_run(

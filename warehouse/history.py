@@ -7,6 +7,7 @@ versions, so the rules can be read and tested alone.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,6 +49,8 @@ class ChangeSet:
     changes: list[Change] = field(default_factory=list)
     suspect: bool = False
     suspect_reason: str | None = None
+    # Pages still served that lost every meeting they stated: their meetings are kept, not disappeared.
+    collapsed_pages: dict[str, str] = field(default_factory=dict)
 
     def count(self, kind: str) -> int:
         return sum(1 for c in self.changes if c.kind == kind)
@@ -92,24 +95,45 @@ def collapse_reason(previous_count: int, current_count: int) -> str | None:
     return None
 
 
+def collapsed_pages(
+    before: Mapping[str, Mapping[str, Any]], current: Mapping[str, Mapping[str, Any]], gone_pages: set[str]
+) -> dict[str, str]:
+    """Pages read again, still served, that stated meetings before and state none now.
+
+    The per-page collapse guard: a page that keeps its template but loses its
+    content looks like a page whose meetings all went away. Only a page that
+    is gone (404/410) makes its meetings disappear; this one is reported.
+    """
+    had = Counter(r["page_url"] for r in before.values())
+    has = Counter(r["page_url"] for r in current.values())
+    return {
+        page: f"{count} meeting{'s' if count > 1 else ''} before, none now"
+        for page, count in sorted(had.items())
+        if page not in gone_pages and not has.get(page)
+    }
+
+
 def classify(
     previous: Mapping[str, Mapping[str, Any]],
     current: Mapping[str, Mapping[str, Any]],
     examined_pages: set[str],
     fallback_reason: str | None = None,
+    gone_pages: set[str] | None = None,
 ) -> ChangeSet:
     """Compare a source's active meetings before and after a run.
 
     `previous` maps stable ids to rows, `current` maps extracted ids (already
     translated through known aliases) to rows. Only meetings on
     `examined_pages` (read again, or gone) can disappear; a collapsed source
-    changes nothing but is flagged.
+    changes nothing but is flagged; a collapsed page keeps its meetings and is
+    listed in `collapsed_pages`. `gone_pages` (404/410) lose theirs.
     """
     before = {i: r for i, r in previous.items() if r["page_url"] in examined_pages}
     reason = fallback_reason or collapse_reason(len(before), len(current))
     if reason:
         return ChangeSet(suspect=True, suspect_reason=reason)
-    result = ChangeSet()
+    result = ChangeSet(collapsed_pages=collapsed_pages(before, current, gone_pages or set()))
+    before = {i: r for i, r in before.items() if r["page_url"] not in result.collapsed_pages}
     vanished_by_page: dict[str, list[Mapping[str, Any]]] = {}
     appeared_by_page: dict[str, list[Mapping[str, Any]]] = {}
     for identifier, row in current.items():

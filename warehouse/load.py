@@ -10,8 +10,8 @@ changes nothing but last-seen times.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,6 +77,7 @@ class LoadResult:
     changes: dict[str, int]
     suspect: bool
     suspect_reason: str | None
+    collapsed_pages: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,10 @@ class Batch:
     @property
     def examined_pages(self) -> set[str]:
         return _examined_pages(self.pages, self.extractions)
+
+    @property
+    def gone_pages(self) -> set[str]:
+        return {u for p in self.pages if p.status in GONE_STATUSES for u in (p.url, p.final_url)}
 
 
 def local_moment(day: date | None, clock: time | None) -> datetime | None:
@@ -248,7 +253,9 @@ def _load_meetings(con: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[Change
         for r in _fetch_dicts(con, "SELECT * FROM meetings WHERE source_id = ?", [source.id])
     }
     previous = {i: r for i, r in known.items() if r["state"] == "active"}
-    changes = classify(previous, current, batch.examined_pages, _fallback_reason(source, extractions))
+    changes = classify(
+        previous, current, batch.examined_pages, _fallback_reason(source, extractions), batch.gone_pages
+    )
     changes.changes = [_reappeared(c, known, current) for c in changes.changes]
     rows, versions = [], []
     for change in changes.changes:
@@ -355,13 +362,16 @@ PAGE_COLUMNS = (
 )  # fmt: skip
 
 
-def _load_pages(con: duckdb.DuckDBPyConnection, batch: Batch, extracted: bool) -> None:
+def _load_pages(
+    con: duckdb.DuckDBPyConnection, batch: Batch, extracted: bool, unused: Collection[str] = ()
+) -> None:
     """Pages read or failed this run are rewritten; unchanged pages keep their row (the fetch log has the check).
 
     Records on unchanged pages are still stated there: their last_seen_at moves on.
     A failed fetch leaves a page's earlier row alone (the fetch log has the failure).
     When the batch was not used (a suspect source), pages are stored without an
-    extractor version, so the next run fetches and extracts them again.
+    extractor version, so the next run fetches and extracts them again; so are
+    the `unused` pages (collapsed ones whose meetings were kept).
     """
     source, pages, extractions = batch.source, batch.pages, batch.extractions
     run_id, now, extractor_version = batch.run_id, batch.now, batch.extractor_version
@@ -383,7 +393,9 @@ def _load_pages(con: duckdb.DuckDBPyConnection, batch: Batch, extracted: bool) -
             "kind": extraction.kind if extraction else None,
             "title": extraction.title if extraction else None,
             "published": extraction.published if extraction else None,
-            "extractor_version": extractor_version if extraction and extracted else None,
+            "extractor_version": (
+                extractor_version if extraction and extracted and page.final_url not in unused else None
+            ),
             "run_id": run_id,
             "profile": extraction.profile if extraction else None,
         }
@@ -420,6 +432,14 @@ def _load_pages(con: duckdb.DuckDBPyConnection, batch: Batch, extracted: bool) -
             con.execute("INSERT INTO raw_snapshots SELECT * FROM snapshot_batch ON CONFLICT DO NOTHING")
         finally:
             con.unregister("snapshot_batch")
+
+
+def _without_pages(batch: Batch, urls: Collection[str]) -> Batch:
+    """The batch without the extractions of some pages (collapsed ones keep what they had)."""
+    if not urls:
+        return batch
+    kept = [e for e in batch.extractions if e.url not in urls]
+    return Batch(batch.source, batch.pages, kept, batch.run_id, batch.now, batch.extractor_version)
 
 
 def _source_row(con: duckdb.DuckDBPyConnection, source: Source, now: datetime) -> None:
@@ -475,9 +495,9 @@ def load_source_run(
     try:
         _source_row(con, source, now)
         changes, extracted = _load_meetings(con, batch)
-        _load_pages(con, batch, extracted=not changes.suspect)
+        _load_pages(con, batch, extracted=not changes.suspect, unused=changes.collapsed_pages)
         if not changes.suspect:
-            _load_summaries(con, batch)
+            _load_summaries(con, _without_pages(batch, changes.collapsed_pages))
         _source_run_row(con, source, run_id, len(batch.examined_pages), extracted, changes, now)
         if before_commit is not None:
             before_commit(con)
@@ -500,4 +520,5 @@ def load_source_run(
         },
         suspect=changes.suspect,
         suspect_reason=changes.suspect_reason,
+        collapsed_pages=changes.collapsed_pages,
     )

@@ -61,8 +61,14 @@ def remove_snapshot_leftovers(snapshot_dir: str | Path) -> list[Path]:
     return removed
 
 
-def publish_snapshot(db_path: str | Path, snapshot_dir: str | Path) -> Path:
-    """Check the (closed) warehouse, copy it into the snapshot folder atomically; return the snapshot's path.
+def publish_snapshot(
+    db_path: str | Path, snapshot_dir: str | Path, con: duckdb.DuckDBPyConnection | None = None
+) -> Path:
+    """Check the warehouse, copy it into the snapshot folder atomically; return the snapshot's path.
+
+    `con` is the writer's own open connection (a run keeps one for its whole
+    life, so nobody else can open the file): the check and the copy go
+    through it. Without it the closed file is attached read-only here.
 
     Raises WarehouseDamaged (the previous snapshot stays) or NoSpaceLeft
     (nothing half-written is left).
@@ -75,7 +81,7 @@ def publish_snapshot(db_path: str | Path, snapshot_dir: str | Path) -> Path:
     ensure_free_space([target.parent], extra_bytes=source.stat().st_size)
     temporary = target.parent / f"{TEMPORARY_PREFIX}{uuid.uuid4().hex}.duckdb"
     try:
-        _copy_checked(source, temporary)
+        _copy_checked(source, temporary, con)
         temporary.chmod(READABLE)
         kill_point("snapshot-written")
         _keep_in_history(temporary, target.parent)
@@ -90,8 +96,12 @@ def publish_snapshot(db_path: str | Path, snapshot_dir: str | Path) -> Path:
     return target
 
 
-def _copy_checked(source: Path, temporary: Path) -> None:
+def _copy_checked(source: Path, temporary: Path, writer: duckdb.DuckDBPyConnection | None = None) -> None:
     """Read the warehouse whole (checksums), then copy every table, view and comment to `temporary`."""
+    if writer is not None:
+        database = writer.execute("SELECT current_database()").fetchone()[0]
+        _verify_and_copy(writer, source, database, temporary)
+        return
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
         try:
@@ -100,19 +110,23 @@ def _copy_checked(source: Path, temporary: Path) -> None:
             if looks_damaged(exc):
                 raise WarehouseDamaged(source, str(exc).splitlines()[0]) from exc
             raise WarehouseError(f"cannot open warehouse {source}: {exc}") from exc
-        verify_warehouse(con, source, "warehouse")
-        con.execute(
-            f"ATTACH '{_quoted(temporary)}' AS snapshot (STORAGE_VERSION '{SNAPSHOT_STORAGE_VERSION}')"
-        )
-        try:
-            con.execute("COPY FROM DATABASE warehouse TO snapshot")
-        except duckdb.Error as exc:
-            if looks_damaged(exc):
-                raise WarehouseDamaged(source, str(exc).splitlines()[0]) from exc
-            raise
-        con.execute("DETACH snapshot")
+        _verify_and_copy(con, source, "warehouse", temporary)
     finally:
         con.close()
+
+
+def _verify_and_copy(con: duckdb.DuckDBPyConnection, source: Path, database: str, temporary: Path) -> None:
+    """Read `database` whole through `con`, then copy it into a new file in the snapshot's storage format."""
+    verify_warehouse(con, source, database)
+    con.execute(f"ATTACH '{_quoted(temporary)}' AS snapshot (STORAGE_VERSION '{SNAPSHOT_STORAGE_VERSION}')")
+    try:
+        con.execute(f'COPY FROM DATABASE "{database}" TO snapshot')
+    except duckdb.Error as exc:
+        if looks_damaged(exc):
+            raise WarehouseDamaged(source, str(exc).splitlines()[0]) from exc
+        raise
+    finally:
+        con.execute("DETACH snapshot")
 
 
 def _quoted(path: Path) -> str:

@@ -194,8 +194,16 @@ def _coverage_rows(con: duckdb.DuckDBPyConnection) -> list[Row]:
 
 
 def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
-    """The time of the data: the start of the latest run, else the latest sighting of a record."""
-    latest_run = con.execute("SELECT max(started_at) FROM runs").fetchone()[0]
+    """The time of the data: the start of the latest run that read a page, else the latest sighting of a record.
+
+    A run whose every source failed (status `failed`), or that crawled and
+    read no page at all, confirms nothing, so it does not move the time.
+    """
+    latest_run = con.execute(
+        "SELECT max(r.started_at) FROM runs r WHERE r.status <> 'failed' AND ("
+        "NOT EXISTS (SELECT 1 FROM crawl_summaries c WHERE c.run_id = r.run_id) OR EXISTS ("
+        "SELECT 1 FROM crawl_summaries c WHERE c.run_id = r.run_id AND c.fetched + c.unchanged + c.duplicate > 0))"
+    ).fetchone()[0]
     if latest_run is not None:
         return latest_run
     seen = con.execute(

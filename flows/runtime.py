@@ -1,0 +1,91 @@
+"""Running the collect flow from the command line: Prefect's server, Ctrl-C, and nothing left behind.
+
+Ctrl-C (or SIGTERM) raises KeyboardInterrupt in the flow, which marks the run
+`interrupted` and rolls back the load in progress; the temporary server is
+stopped last. A watchdog makes sure the process is gone within
+INTERRUPT_DEADLINE_SECONDS even if a crawl thread is stuck in a request.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from flows.temporary_server import (
+    STATE_DIR_NAME,
+    drain_prefect_workers,
+    stop_orphans,
+    temporary_prefect_server,
+)
+
+if TYPE_CHECKING:
+    from flows.collect import RunSummary
+
+# Ctrl-C must end the process within 10 s: the clean path gets this long.
+INTERRUPT_DEADLINE_SECONDS = 7.0
+EXIT_INTERRUPTED = 130
+
+
+def _hard_exit(cleanup: Callable[[], None]) -> None:
+    """The clean path took too long: stop what we started, then leave at once."""
+    try:
+        cleanup()
+    finally:
+        print("interrupted: stopped without waiting for the crawl threads", file=sys.stderr, flush=True)
+        os._exit(EXIT_INTERRUPTED)
+
+
+@contextmanager
+def interruptible(cleanup: Callable[[], None]) -> Iterator[None]:
+    """SIGINT and SIGTERM raise KeyboardInterrupt here, and arm a watchdog that exits 130 if cleanup hangs."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    armed: list[threading.Timer] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        if not armed:
+            timer = threading.Timer(INTERRUPT_DEADLINE_SECONDS, _hard_exit, args=(cleanup,))
+            timer.daemon = True
+            timer.start()
+            armed.append(timer)
+        raise KeyboardInterrupt(signal.Signals(signum).name)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _state_dir() -> Path:
+    home = Path(os.environ.get("PREFECT_HOME", Path.home() / ".prefect"))
+    return home / STATE_DIR_NAME
+
+
+def run_collect(sources_file: Path, db: Path, out: Path) -> RunSummary:
+    """Run the collect flow in this process under our own temporary Prefect server (unless one is configured)."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.collect import collect
+
+    state_dir = _state_dir()
+    own_server = not PREFECT_API_URL.value()  # an operator's (or a test harness's) server is used as it is
+    server = temporary_prefect_server(state_dir) if own_server else nullcontext()
+    with interruptible(cleanup=lambda: _stop_own_servers(state_dir)), server:
+        summary = collect(sources_file=str(sources_file), db_path=str(db), out_dir=str(out))
+        if own_server:
+            drain_prefect_workers()  # while the server is up; an interrupted run drops its last events
+        return summary
+
+
+def _stop_own_servers(state_dir: Path) -> None:
+    """The watchdog's cleanup: stop the temporary server this process started."""
+    stop_orphans(state_dir, include_own=True)

@@ -1,0 +1,186 @@
+"""Prefect's temporary API server, started and stopped by us so it never outlives a run.
+
+Left to itself, Prefect starts this server (uvicorn, ~230 MB) as a child that
+shares the terminal's process group: Ctrl-C kills it first and Prefect then
+retries it for minutes, and `kill -9` of the run leaves it orphaned. Here it
+runs in its own session (Ctrl-C reaches only the run, which stops it last),
+dies with its parent (Linux parent-death signal), and is recorded in a state
+file so the next run stops any orphan it finds.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import prefect
+from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
+
+STATE_DIR_NAME = "temporary-servers"
+STOP_GRACE_SECONDS = 5.0
+_PR_SET_PDEATHSIG = 1
+
+
+class ServerStartError(RuntimeError):
+    """The temporary server did not become healthy in time."""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the parent dies (Linux), and never Ctrl-C."""
+    with suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def _command(port: int) -> list[str]:
+    return [
+        sys.executable, "-m", "uvicorn", "--app-dir", str(prefect.__module_path__.parent),
+        "--factory", "prefect.server.api.server:create_app", "--host", "127.0.0.1", "--port", str(port),
+        "--log-level", "error", "--lifespan", "on",
+    ]  # fmt: skip
+
+
+def _environment() -> dict[str, str]:
+    settings = get_current_settings().to_environment_variables(exclude_unset=True)
+    return {
+        **os.environ,
+        "PREFECT_UI_ENABLED": "0",
+        "PREFECT__SERVER_EPHEMERAL": "1",
+        "PREFECT__SERVER_FINAL": "1",
+        **settings,
+    }
+
+
+def _healthy(api_url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
+            return response.status == 200
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _cmdline(pid: int) -> list[str] | None:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return None
+    return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_process_group(pid: int, grace: float = STOP_GRACE_SECONDS) -> None:
+    """SIGTERM a server's process group, then SIGKILL what is left after `grace` seconds."""
+    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
+        try:
+            os.killpg(pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            try:
+                finished, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not our child: poll for it instead
+                finished = 0 if _alive(pid) else pid
+            if finished:
+                return
+            time.sleep(0.05)
+
+
+def stop_orphans(state_dir: Path, include_own: bool = False) -> list[int]:
+    """Stop temporary servers whose run (the PID that started them) is gone; return their PIDs.
+
+    `include_own` also stops this process's own server (the Ctrl-C watchdog's last resort).
+    """
+    stopped = []
+    for record_path in sorted(state_dir.glob("*.json")):
+        try:
+            record = json.loads(record_path.read_text(encoding="utf-8"))
+            owner, pid, command = int(record["owner_pid"]), int(record["server_pid"]), list(record["command"])
+        except (OSError, ValueError, KeyError, TypeError):
+            record_path.unlink(missing_ok=True)
+            continue
+        mine = owner == os.getpid()
+        if (mine and not include_own) or (not mine and _alive(owner)):
+            continue
+        if _cmdline(pid) == command:  # the PID is still our server, not a reused number
+            stop_process_group(pid, grace=1.0 if mine else STOP_GRACE_SECONDS)
+            stopped.append(pid)
+        record_path.unlink(missing_ok=True)
+    return stopped
+
+
+@contextmanager
+def temporary_prefect_server(state_dir: Path, startup_timeout: float = 180.0) -> Iterator[str]:
+    """Run Prefect's API server for this process only; yield its URL; stop it on every way out."""
+    state_dir.mkdir(parents=True, exist_ok=True)
+    stop_orphans(state_dir)
+    port = _free_port()
+    command = _command(port)
+    process = subprocess.Popen(
+        command,
+        env=_environment(),
+        start_new_session=True,
+        preexec_fn=_die_with_parent,
+        stdin=subprocess.DEVNULL,
+    )
+    record = state_dir / f"{os.getpid()}.json"
+    record.write_text(
+        json.dumps({"owner_pid": os.getpid(), "server_pid": process.pid, "command": command}),
+        encoding="utf-8",
+    )
+    api_url = f"http://127.0.0.1:{port}/api"
+    try:
+        deadline = time.monotonic() + startup_timeout
+        while not _healthy(api_url):
+            if process.poll() is not None:
+                raise ServerStartError(f"Prefect's temporary server exited with code {process.returncode}")
+            if time.monotonic() > deadline:
+                raise ServerStartError(
+                    f"Prefect's temporary server not healthy after {startup_timeout:.0f} s"
+                )
+            time.sleep(0.1)
+        with temporary_settings(updates={PREFECT_API_URL: api_url}):
+            yield api_url
+    finally:
+        stop_server(process.pid)
+        record.unlink(missing_ok=True)
+
+
+def drain_prefect_workers(timeout: float = 3.0) -> None:
+    """Send Prefect's pending events and logs while the server is still up (never at exit, when it is gone)."""
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
+
+    for worker in (APILogWorker, EventsWorker):
+        with suppress(Exception):
+            worker.drain_all(timeout=timeout)
+
+
+def stop_server(pid: int) -> None:
+    """Stop the temporary server (and anything it started)."""
+    stop_process_group(pid)

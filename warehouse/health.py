@@ -1,0 +1,99 @@
+"""Source health in the warehouse: the facts the rules need, each run's verdict, and the alerts sent.
+
+The rules themselves are pure (tasks/health.py); this module reads and writes rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from tasks.health import Health
+from tasks.registry import Source
+
+
+@dataclass(frozen=True)
+class SourceHistory:
+    """What the warehouse knows of a source over time, for the staleness rule."""
+
+    last_new_item_at: datetime | None
+    first_checked_at: datetime | None
+
+
+def source_history(con: duckdb.DuckDBPyConnection, source_id: str) -> SourceHistory:
+    """When a meeting or summary of the source was last first-seen, and when it was first watched."""
+    last_new, first_watched = con.execute(
+        """SELECT greatest((SELECT max(first_seen_at) FROM meetings WHERE source_id = $1),
+                           (SELECT max(first_seen_at) FROM summaries WHERE source_id = $1)),
+                  least((SELECT min(loaded_at) FROM source_runs WHERE source_id = $1),
+                        (SELECT min(checked_at) FROM source_checks WHERE source_id = $1))""",
+        [source_id],
+    ).fetchone()
+    return SourceHistory(last_new, first_watched)
+
+
+def record_source_check(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    source: Source,
+    health: Health,
+    pages_read: int,
+    pages_failed: int,
+    collapsed_pages: Sequence[str],
+    last_new_item_at: datetime | None,
+    now: datetime,
+) -> None:
+    """Write one source's verdict for the run (and its `sources` row, if the source never loaded)."""
+    con.execute(
+        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        [
+            source.id,
+            source.municipality,
+            source.municipality_code,
+            source.profile,
+            list(source.start_urls),
+            now,
+        ],
+    )
+    con.execute(
+        "INSERT OR REPLACE INTO source_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            run_id,
+            source.id,
+            health.state,
+            list(health.reasons),
+            pages_read,
+            pages_failed,
+            list(collapsed_pages),
+            last_new_item_at,
+            now,
+        ],
+    )
+
+
+def last_alerted_health(con: duckdb.DuckDBPyConnection, source_id: str) -> str | None:
+    """The health announced by the last delivered alert for the source (None: never alerted)."""
+    row = con.execute(
+        "SELECT health FROM health_alerts WHERE source_id = ? AND delivered ORDER BY sent_at DESC LIMIT 1",
+        [source_id],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def record_alert(
+    con: duckdb.DuckDBPyConnection,
+    source_id: str,
+    run_id: str,
+    health: str,
+    previous: str | None,
+    channel: str,
+    sent_at: datetime,
+    error: str | None,
+) -> None:
+    con.execute(
+        "INSERT OR REPLACE INTO health_alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        [source_id, run_id, health, previous, channel, sent_at, error is None, error],
+    )
