@@ -61,7 +61,7 @@ def test_defaults() -> None:
         ({"profile": "joomla"}, "profile 'joomla' is not one of"),
         ({"schedule": "every day"}, "schedule 'every day' is not a 5-field cron expression"),
         ({"allow_private_network": "yes"}, "allow_private_network must be true or false"),
-        ({"follow": {"links": "a", "match": "("}}, "follow.match is not a valid regular expression"),
+        ({"follow": {"links": "a", "match": "("}}, "follow.match '(' is not a valid regular expression"),
         ({"follow": {"selector": "a"}}, "follow has unknown keys ['selector']"),
         ({"colour": "blue"}, "unknown field(s) colour"),
         ({"municipality": None}, "missing required field(s) municipality"),
