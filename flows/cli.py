@@ -149,6 +149,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
         fetched_at=fetched,
         municipality=args.municipality or (source.municipality if source else None),
         profile=args.profile or (source.profile if source else None),
+        source_id=source.id if source else None,
     )
     extraction = extract_page(decode_text(body), context)
     print(json.dumps(to_jsonable(extraction), ensure_ascii=False, indent=2))
