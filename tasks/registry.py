@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from tasks.extract.vocabulary import CONFIG_DIR, ConfigError, default_profiles
+from tasks.extract.vocabulary import CONFIG_DIR, ConfigError, Profile, default_profiles
 from tasks.registry_checks import cron_problem, regex_problem, selector_problem, url_problem
 
 REQUIRED_KEYS = ("id", "municipality", "municipality_code", "start_urls")
@@ -233,6 +233,25 @@ def parse_source(raw: Any, path: str, index: int) -> Source:
     )
 
 
+PROFILES_FILE = CONFIG_DIR / "profiles.yaml"
+
+
+def check_profile_selectors(profiles: dict[str, Profile], path: Path = PROFILES_FILE) -> None:
+    """Every CSS selector of the CMS profiles compiles; else the profile and field are named."""
+    for profile in profiles.values():
+        for field_name in ("content", "title", "drop"):
+            for selector in getattr(profile, field_name):
+                problem = selector_problem(selector)
+                if problem:
+                    raise ConfigError(f"{path}: profile '{profile.name}': {field_name} {problem}")
+
+
+@cache
+def _bundled_profiles_checked() -> bool:
+    check_profile_selectors(default_profiles())
+    return True
+
+
 def _unknown_keys(found: Any, known: tuple[str, ...]) -> str | None:
     """'unknown key(s) setings (known: settings, sources)' or None."""
     unknown = sorted(str(k) for k in found if k not in known)
@@ -269,6 +288,7 @@ def parse_registry(data: Any, path: str) -> Registry:
     if problem:
         raise RegistryError(f"{path}: top level: {problem}")
     settings = _parse_settings(data, path)
+    _bundled_profiles_checked()
     sources = tuple(parse_source(raw, path, i) for i, raw in enumerate(data["sources"]))
     ids = [s.id for s in sources]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
