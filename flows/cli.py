@@ -123,7 +123,10 @@ def cmd_extract(args: argparse.Namespace) -> int:
     from tasks.extract.vocabulary import default_profiles
     from tasks.records import PageContext, to_jsonable
     from tasks.registry import load_registry, source_for_url
+    from tasks.registry_checks import url_problem
 
+    if problem := url_problem(args.url):
+        raise CommandError(f"--url {problem}")
     if args.profile is not None and args.profile not in default_profiles():
         known = ", ".join(sorted(default_profiles()))
         raise CommandError(f"--profile '{args.profile}' is not a known CMS profile (known: {known})")

@@ -128,3 +128,10 @@ def test_extract_piped_into_head_in_a_shell() -> None:
         (0, ""),
         (141, "kommundialog extract: output closed by the reader (broken pipe)"),
     )
+
+
+@pytest.mark.parametrize(
+    "url", ["http://[::1", "https://www.nordmaling.se:99999/", "nordmaling.se/nyheter.html"]
+)
+def test_extract_with_a_malformed_url(url: str) -> None:
+    one_line(kommundialog("extract", "--url", url), 2, f"--url '{url}' is not")
