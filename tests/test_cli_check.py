@@ -50,6 +50,11 @@ MISTAKES = [
     ),
     ("fetch key", with_change("{retries: 1}", "{retrys: 1}"), ["settings.fetch", "retrys"]),
     ("fetch value", with_change("{retries: 1}", "{retries: many}"), ["settings.fetch.retries", "many"]),
+    (
+        "fetch fraction",
+        with_change("{retries: 1}", "{retries: 2.5}"),
+        ["settings.fetch.retries", "whole number"],
+    ),
     ("fetch negative", with_change("{retries: 1}", "{read_timeout: -5}"), ["settings.fetch.read_timeout"]),
     (
         "css selector",
