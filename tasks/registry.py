@@ -293,7 +293,8 @@ def parse_registry(data: Any, path: str) -> Registry:
     ids = [s.id for s in sources]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise RegistryError(f"{path}: duplicate source id(s) {', '.join(duplicates)}")
+        first = duplicates[0]
+        raise _fail(path, first, f"id: duplicate source id, used by {ids.count(first)} entries")
     return Registry(
         sources=sources,
         user_agent=str(settings.get("user_agent", DEFAULT_USER_AGENT)),

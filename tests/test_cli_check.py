@@ -92,6 +92,11 @@ MISTAKES = [
         ["nordmaling-socialtjansten", "start_urls", "Port out of range"],
     ),
     (
+        "duplicate id",
+        GOOD + GOOD.split("sources:\n", 1)[1],
+        ["entry 'nordmaling-socialtjansten'", "id: duplicate source id, used by 2 entries"],
+    ),
+    (
         "profile",
         with_change("profile: sitevision", "profile: sitevison"),
         ["nordmaling-socialtjansten", "profile 'sitevison'", "sitevision"],
