@@ -11,11 +11,15 @@ import sys
 import time
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flows.errors import CommandError
 from flows.operator import port_number
 from tasks.extract.vocabulary import ConfigError
 from warehouse.db import WarehouseError
+
+if TYPE_CHECKING:
+    from tasks.registry import Registry
 
 DEFAULT_DB = Path("data/kommundialog.duckdb")
 DEFAULT_OUT = Path("data/catalogue")
@@ -159,7 +163,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
     return 0
 
 
-def _fetch_live(registry, url: str, save: str | None) -> tuple[bytes, date]:
+def _fetch_live(registry: Registry, url: str, save: str | None) -> tuple[bytes, date]:
     """The live page's bytes (kept in `save` when asked) and its Stockholm fetch date."""
     from zoneinfo import ZoneInfo
 
