@@ -29,7 +29,8 @@ PREFECT_HEALTH_TIMEOUT_SECONDS = 5
 def describe_registry(registry: Registry, path: Path) -> list[str]:
     """What `kommundialog check` prints for a registry that passed every check."""
     schedules = sorted({s.schedule for s in registry.sources if s.schedule})
-    lines = [f"{path}: OK, {len(registry.sources)} sources"]
+    count = len(registry.sources)
+    lines = [f"{path}: OK, {count} source{'' if count == 1 else 's'}"]
     for source in registry.sources:
         pages = ", ".join(source.start_urls)
         lines.append(f"  {source.id} ({source.municipality}, {source.profile}): {pages}")

@@ -123,7 +123,7 @@ def test_a_good_registry_passes_and_is_described(tmp_path: Path) -> None:
     registry.write_text(GOOD, encoding="utf-8")
     result = kommundialog("check", "--sources", str(registry))
     assert result.returncode == 0, result.stderr
-    assert f"{registry}: OK, 1 sources" in result.stdout
+    assert f"{registry}: OK, 1 source" in result.stdout
     assert "nordmaling-socialtjansten (Nordmaling, sitevision)" in result.stdout
     assert "0 6 * * 1-5" in result.stdout
 
