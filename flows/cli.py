@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from flows.errors import CommandError
+from flows.operator import port_number
 from tasks.extract.vocabulary import ConfigError
 from warehouse.db import WarehouseError
 from warehouse.diskspace import NoSpaceLeft
@@ -22,6 +24,9 @@ from warehouse.integrity import WarehouseDamaged
 if TYPE_CHECKING:
     from flows.deployments import RunPaths
     from tasks.schedules import ScheduleGroup
+
+if TYPE_CHECKING:
+    from tasks.registry import Registry
 
 DEFAULT_DB = Path("data/kommundialog.duckdb")
 DEFAULT_OUT = Path("data/catalogue")
@@ -124,12 +129,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo_site import DEMO_REGISTRY, registry_origins, serve_demo_sites
     from tasks.registry import load_registry, rebase_registry, write_registry
 
+    registry = load_registry(DEMO_REGISTRY)  # the same check as `kommundialog check`, before Prefect
+    if args.serve_only:
+        from flows.operator import serve_demo_until_interrupted
+
+        return serve_demo_until_interrupted(_say)
     db, out = Path(args.db), Path(args.out)
     with serve_demo_sites() as sites:
         for site, origin in sites.origins.items():
             if not args.quiet:
                 _say(f"Demo site {site} serving at {origin}/")
-        registry = rebase_registry(load_registry(DEMO_REGISTRY), registry_origins(sites))
+        registry = rebase_registry(registry, registry_origins(sites))
         resolved = db.parent / "demo-sources.resolved.yaml"
         write_registry(registry, resolved)
         return _run_flow(resolved, db, out, _verbosity(args), args.wait)
@@ -138,31 +148,63 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from tasks.registry import load_registry
 
-    load_registry(args.sources)  # fail fast, before Prefect starts, on a broken registry
-    return _run_flow(Path(args.sources), Path(args.db), Path(args.out), _verbosity(args), args.wait)
+    registry = load_registry(args.sources)  # the same check as `kommundialog check`, before Prefect
+    db, out, verbosity = Path(args.db), Path(args.out), _verbosity(args)
+    if not args.source:
+        return _run_flow(Path(args.sources), db, out, verbosity, args.wait)
+    from flows.operator import narrowed_registry_file, select_sources
+
+    chosen = select_sources(registry, args.source, Path(args.sources))
+    with narrowed_registry_file(chosen, db.parent) as narrowed:
+        return _run_flow(narrowed, db, out, verbosity, args.wait)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Validate a registry the way `run`, `schedule` and `demo` do before they start Prefect."""
+    from flows.operator import describe_registry
+    from tasks.registry import load_registry
+
+    for line in describe_registry(load_registry(args.sources), Path(args.sources)):
+        _say(line)
+    return 0
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from tasks.charset import decode_text, looks_binary, looks_like_html
     from tasks.extract.page import extract_page
+    from tasks.extract.vocabulary import default_profiles
     from tasks.records import PageContext, to_jsonable
     from tasks.registry import load_registry, source_for_url
+    from tasks.registry_checks import url_problem
 
-    path = Path(args.file)
-    try:
-        body = path.read_bytes()
-    except OSError as exc:
-        raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    if problem := url_problem(args.url):
+        raise CommandError(f"--url {problem}")
+    if args.profile is not None and args.profile not in default_profiles():
+        known = ", ".join(sorted(default_profiles()))
+        raise CommandError(f"--profile '{args.profile}' is not a known CMS profile (known: {known})")
     try:
         fetched = date.fromisoformat(args.fetched_at) if args.fetched_at else None
     except ValueError as exc:
         raise CommandError(f"--fetched-at: '{args.fetched_at}' is not a date YYYY-MM-DD") from exc
-    source = source_for_url(load_registry(args.sources), args.url)
+    registry = load_registry(args.sources)
+    if args.file:
+        if args.save:
+            raise CommandError("--save keeps a page fetched live: leave out FILE to fetch --url")
+        path = Path(args.file)
+        try:
+            body = path.read_bytes()
+        except OSError as exc:
+            raise CommandError(f"cannot read {path}: {exc.strerror}") from exc
+    else:
+        body, fetched_on = _fetch_live(registry, args.url, args.save)
+        fetched = fetched or fetched_on
+    source = source_for_url(registry, args.url)
     context = PageContext(
         url=args.url,
         fetched_at=fetched,
         municipality=args.municipality or (source.municipality if source else None),
         profile=args.profile or (source.profile if source else None),
+        source_id=source.id if source else None,
     )
     if not looks_like_html(body):
         kind = "binary data" if looks_binary(body) else "text without any HTML element"
@@ -170,6 +212,23 @@ def cmd_extract(args: argparse.Namespace) -> int:
     extraction = extract_page(decode_text(body), context)
     print(json.dumps(to_jsonable(extraction), ensure_ascii=False, indent=2))
     return 0
+
+
+def _fetch_live(registry: Registry, url: str, save: str | None) -> tuple[bytes, date]:
+    """The live page's bytes (kept in `save` when asked) and its Stockholm fetch date."""
+    from tasks.live_fetch import fetch_live_page
+    from warehouse.load import STOCKHOLM
+
+    page = fetch_live_page(registry, url)
+    if not page.ok:
+        raise FetchFailed(f"cannot fetch {url}: {page.error or f'HTTP {page.status}'}")
+    if save:
+        try:
+            Path(save).write_bytes(page.body)
+        except OSError as exc:
+            raise CommandError(f"--save: cannot write {save}: {exc.strerror}") from exc
+        print(f"Saved {len(page.body)} bytes to {save}", file=sys.stderr)
+    return page.body, page.fetched_at.astimezone(STOCKHOLM).date()
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
@@ -190,8 +249,13 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         )
         return 0
     from flows.environment import configure_prefect
+    from flows.operator import check_port_free, check_prefect_api, local_prefect_answers
     from flows.server import local_prefect_server
 
+    if os.environ.get("PREFECT_API_URL"):
+        check_prefect_api(os.environ["PREFECT_API_URL"])
+    elif not local_prefect_answers(args.port):
+        check_port_free(args.port)
     home = configure_prefect(db.parent)
     paths = absolute_paths(args.sources, db, out)
     if os.environ.get("PREFECT_API_URL"):
@@ -381,15 +445,18 @@ def cmd_dictionary(args: argparse.Namespace) -> int:
 
     text = render_schema_dictionary()
     if args.output:
-        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        try:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"--output: cannot write {args.output}: {exc.strerror}") from exc
         _say(f"Wrote {args.output}")
     else:
         print(text)
     return 0
 
 
-class CommandError(Exception):
-    """A user-facing error: printed without a traceback, exit code 2."""
+class FetchFailed(Exception):
+    """A live page could not be fetched: one line, exit code 1."""
 
 
 # A damaged warehouse or a full disk: the machine, not the user, needs attention.
@@ -431,17 +498,28 @@ def build_parser() -> argparse.ArgumentParser:
     storage(demo)
     output_flags(demo)
     waits(demo)
+    demo.add_argument(
+        "--serve-only", action="store_true", help="only serve the demo sites (no flow run) until Ctrl-C"
+    )
     demo.set_defaults(handler=cmd_demo)
 
+    check = commands.add_parser("check", help="validate a source registry without running anything")
+    check.add_argument("--sources", default=str(PRODUCTION_REGISTRY), help="registry YAML file")
+    check.set_defaults(handler=cmd_check)
+
     run = commands.add_parser("run", help="run the collect flow on a source registry")
-    run.add_argument("--sources", required=True, help="registry YAML file")
+    run.add_argument(
+        "--sources", default=str(PRODUCTION_REGISTRY), help="registry YAML file (default: %(default)s)"
+    )
+    run.add_argument("--source", action="append", metavar="ID", help="run only this source (repeat for more)")
     storage(run)
     output_flags(run)
     waits(run)
     run.set_defaults(handler=cmd_run)
 
-    extract = commands.add_parser("extract", help="extract one saved page and print JSON")
-    extract.add_argument("file", help="saved HTML file")
+    extract = commands.add_parser("extract", help="extract one saved (or live) page and print JSON")
+    extract.add_argument("file", nargs="?", help="saved HTML file (leave out to fetch --url live)")
+    extract.add_argument("--save", metavar="FILE", help="keep the live page's bytes in FILE")
     extract.add_argument("--url", required=True, help="the address the page was fetched from")
     extract.add_argument("--fetched-at", help="fetch date YYYY-MM-DD (helps year inference)")
     extract.add_argument(
@@ -518,7 +596,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     schedule.add_argument(
         "--port",
-        type=int,
+        type=port_number,
         default=4200,
         help="port of the local Prefect server started when PREFECT_API_URL is unset",
     )
@@ -535,7 +613,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve-catalogue", help="serve the published catalogue on 127.0.0.1")
     serve.add_argument("--out", default=str(DEFAULT_OUT), help="catalogue folder (default: %(default)s)")
-    serve.add_argument("--port", type=int, default=8000, help="port on 127.0.0.1 (0: any free one)")
+    serve.add_argument("--port", type=port_number, default=8000, help="port on 127.0.0.1 (0: any free one)")
     serve.set_defaults(handler=cmd_serve_catalogue)
 
     from flows.inspect_site import add_discover_command  # issue 13: the site inspector
@@ -549,7 +627,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args = build_parser().parse_args(argv)
     try:
-        return args.handler(args)
+        code = args.handler(args)
+        sys.stdout.flush()  # a closed pipe shows here, not in the interpreter's exit
+        return code
     except (WarehouseDamaged, NoSpaceLeft) as exc:
         print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
         return EXIT_MACHINE_FAULT
@@ -559,11 +639,26 @@ def main(argv: list[str] | None = None) -> int:
     except (CommandError, ConfigError, WarehouseError) as exc:
         print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
         return 2
+    except FetchFailed as exc:
+        print(f"kommundialog {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return _output_closed(args.command)
     except KeyboardInterrupt:
         print("interrupted: a run in progress is marked interrupted; nothing half-loaded", file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
         os._exit(130)  # never wait for crawl threads still in a request: everything we started is stopped
+
+
+def _output_closed(command: str) -> int:
+    """The reader of our output went away (`| head`): say so once, exit 141 like a SIGPIPE."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())  # the interpreter's final flush must not fail again
+    print(f"kommundialog {command}: output closed by the reader (broken pipe)", file=sys.stderr)
+    return 141
 
 
 if __name__ == "__main__":

@@ -95,7 +95,10 @@ def limits_from_settings(settings: Any) -> FetchLimits:
     for key, value in settings.items():
         if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
             raise RegistryError(f"settings.fetch.{key} must be a number >= 0, not {value!r}")
-        values[key] = type(getattr(FetchLimits, key))(value)
+        kind = type(getattr(FetchLimits, key))
+        if kind is int and value != int(value):
+            raise RegistryError(f"settings.fetch.{key} must be a whole number >= 0, not {value!r}")
+        values[key] = kind(value)
     return FetchLimits(**values)
 
 

@@ -32,6 +32,8 @@ class PageContext:
     fetched_at: date | None = None
     municipality: str | None = None
     profile: str | None = None
+    # The registry source the page belongs to: meeting ids follow it, not the page's origin.
+    source_id: str | None = None
 
 
 @dataclass(frozen=True)

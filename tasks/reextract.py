@@ -73,6 +73,7 @@ def reextract(
                 fetched_at=fetched_at.date(),
                 municipality=source.municipality,
                 profile=source.profile,
+                source_id=source.id,
             )
             try:
                 extraction = extract_page(decode_text(body, content_type), context)

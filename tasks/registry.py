@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from tasks.extract.vocabulary import CONFIG_DIR, ConfigError, default_profiles
+from tasks.extract.vocabulary import CONFIG_DIR, ConfigError, Profile, default_profiles
+from tasks.registry_checks import cron_problem, regex_problem, selector_problem, url_problem
 
 REQUIRED_KEYS = ("id", "municipality", "municipality_code", "start_urls")
 OPTIONAL_KEYS = (
@@ -47,7 +48,9 @@ DEFAULT_MAX_DEPTH = 1
 MAX_DEPTH_LIMIT = 5
 _ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _SCB_CODE = re.compile(r"^\d{4}$")
-_CRON = re.compile(r"^(\S+\s+){4}\S+$")
+# Top-level keys and `settings:` keys a registry may hold; anything else is a typo.
+TOP_LEVEL_KEYS = ("settings", "sources")
+SETTINGS_KEYS = ("user_agent", "fetch", "alert_webhook", "stale_after_days", "national")
 
 
 MUNICIPALITIES_FILE = CONFIG_DIR / "municipalities.csv"
@@ -121,13 +124,14 @@ def _parse_follow(value: Any, path: str, entry: str) -> FollowRule | None:
     unknown = set(value) - {"links", "match"}
     if unknown:
         raise _fail(path, entry, f"follow has unknown keys {sorted(unknown)}")
+    links = value.get("links", "a")
+    problem = selector_problem(links)
+    if problem:
+        raise _fail(path, entry, f"follow.links {problem}")
     match = value.get("match")
-    if match is not None:
-        try:
-            re.compile(match)
-        except re.error as exc:
-            raise _fail(path, entry, f"follow.match is not a valid regular expression: {exc}") from exc
-    return FollowRule(links=str(value.get("links", "a")), match=match)
+    if match is not None and (problem := regex_problem(match)):
+        raise _fail(path, entry, f"follow.match {problem}")
+    return FollowRule(links=links, match=match)
 
 
 def _parse_urls(value: Any, path: str, entry: str, key: str = "start_urls") -> tuple[str, ...]:
@@ -136,10 +140,10 @@ def _parse_urls(value: Any, path: str, entry: str, key: str = "start_urls") -> t
     if not isinstance(value, list) or not value:
         raise _fail(path, entry, f"{key} must be a non-empty list of http(s) URLs")
     for url in value:
-        parts = urlsplit(str(url))
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise _fail(path, entry, f"{key}: '{url}' is not an absolute http(s) URL")
-    return tuple(str(u) for u in value)
+        problem = url_problem(url)
+        if problem:
+            raise _fail(path, entry, f"{key}: {problem}")
+    return tuple(value)
 
 
 def _parse_int(raw: dict, key: str, default: int, low: int, high: int, path: str, entry: str) -> int:
@@ -188,6 +192,8 @@ def parse_source(raw: Any, path: str, index: int) -> Source:
         raise _fail(path, entry, f"unknown field(s) {', '.join(sorted(unknown))}")
     if not _ID.match(entry):
         raise _fail(path, entry, "id must be lowercase letters, digits and dashes")
+    if not isinstance(raw["municipality"], str):
+        raise _fail(path, entry, "municipality must be the municipality's name in text")
     code = raw["municipality_code"]
     if not isinstance(code, str) or not _SCB_CODE.match(code):
         raise _fail(path, entry, f"municipality_code {code!r} is not a 4-digit SCB code in quotes")
@@ -202,16 +208,16 @@ def parse_source(raw: Any, path: str, index: int) -> Source:
         known = sorted([*default_profiles(), AUTO_PROFILE])
         raise _fail(path, entry, f"profile '{profile}' is not one of {known}")
     schedule = raw.get("schedule")
-    if schedule is not None and not _CRON.match(str(schedule)):
-        raise _fail(path, entry, f"schedule '{schedule}' is not a 5-field cron expression")
+    if schedule is not None and (problem := cron_problem(str(schedule))):
+        raise _fail(path, entry, f"schedule {problem}")
     allow_private = raw.get("allow_private_network", False)
     if not isinstance(allow_private, bool):
         raise _fail(path, entry, "allow_private_network must be true or false")
     max_pages = raw.get("max_pages", DEFAULT_MAX_PAGES)
-    if not isinstance(max_pages, int) or max_pages < 1:
+    if not isinstance(max_pages, int) or isinstance(max_pages, bool) or max_pages < 1:
         raise _fail(path, entry, "max_pages must be a positive whole number")
     delay = raw.get("min_delay_seconds", DEFAULT_MIN_DELAY_SECONDS)
-    if not isinstance(delay, int | float) or delay < 0:
+    if not isinstance(delay, int | float) or isinstance(delay, bool) or delay < 0:
         raise _fail(path, entry, "min_delay_seconds must be a number >= 0")
     start_urls = _parse_urls(raw["start_urls"], path, entry)
     return Source(
@@ -248,17 +254,68 @@ def _parse_discover(raw: dict, path: str, entry: str) -> bool:
     return True
 
 
+PROFILES_FILE = CONFIG_DIR / "profiles.yaml"
+
+
+def check_profile_selectors(profiles: dict[str, Profile], path: Path = PROFILES_FILE) -> None:
+    """Every CSS selector of the CMS profiles compiles; else the profile and field are named."""
+    for profile in profiles.values():
+        for field_name in ("content", "title", "drop"):
+            for selector in getattr(profile, field_name):
+                problem = selector_problem(selector)
+                if problem:
+                    raise ConfigError(f"{path}: profile '{profile.name}': {field_name} {problem}")
+
+
+@cache
+def _bundled_profiles_checked() -> bool:
+    check_profile_selectors(default_profiles())
+    return True
+
+
+def _unknown_keys(found: Any, known: tuple[str, ...]) -> str | None:
+    """'unknown key(s) setings (known: settings, sources)' or None."""
+    unknown = sorted(str(k) for k in found if k not in known)
+    if not unknown:
+        return None
+    return f"unknown key(s) {', '.join(unknown)} (known: {', '.join(known)})"
+
+
+def _parse_settings(data: dict, path: str) -> dict[str, Any]:
+    """The `settings:` mapping, every key known and every value checked (fetch limits included)."""
+    settings = data.get("settings") or {}
+    if not isinstance(settings, dict):
+        raise RegistryError(f"{path}: settings: must be a mapping")
+    problem = _unknown_keys(settings, SETTINGS_KEYS)
+    if problem:
+        raise RegistryError(f"{path}: settings: {problem}")
+    agent = settings.get("user_agent", DEFAULT_USER_AGENT)
+    if not isinstance(agent, str) or not agent.strip() or "\n" in agent:
+        raise RegistryError(f"{path}: settings: user_agent must be one line of text")
+    from tasks.fetch import limits_from_settings  # tasks.fetch imports this module
+
+    try:
+        limits_from_settings(settings.get("fetch"))
+    except RegistryError as exc:
+        raise RegistryError(f"{path}: {exc}") from exc
+    return settings
+
+
 def parse_registry(data: Any, path: str) -> Registry:
+    """Validate a whole registry: top-level keys, settings, then every source."""
     if not isinstance(data, dict) or not isinstance(data.get("sources"), list):
         raise RegistryError(f"{path}: expected a top-level 'sources:' list")
+    problem = _unknown_keys(data, TOP_LEVEL_KEYS)
+    if problem:
+        raise RegistryError(f"{path}: top level: {problem}")
+    settings = _parse_settings(data, path)
+    _bundled_profiles_checked()
     sources = tuple(parse_source(raw, path, i) for i, raw in enumerate(data["sources"]))
     ids = [s.id for s in sources]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
-        raise RegistryError(f"{path}: duplicate source id(s) {', '.join(duplicates)}")
-    settings = data.get("settings") or {}
-    if not isinstance(settings, dict):
-        raise RegistryError(f"{path}: 'settings' must be a mapping")
+        first = duplicates[0]
+        raise _fail(path, first, f"id: duplicate source id, used by {ids.count(first)} entries")
     _check_health_settings(settings, path)
     if settings.get("national") is not None:
         from tasks.national import national_sources  # the national registry builds on parse_source
@@ -294,12 +351,29 @@ def load_registry(path: str | Path) -> Registry:
     """Read and validate a registry file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.safe_load(path.read_bytes().decode("utf-8"))
     except FileNotFoundError as exc:
         raise RegistryError(f"{path}: file not found") from exc
+    except IsADirectoryError as exc:
+        raise RegistryError(f"{path}: is a directory, not a registry file") from exc
+    except OSError as exc:
+        raise RegistryError(f"{path}: cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        line = exc.object[: exc.start].count(b"\n") + 1
+        raise RegistryError(
+            f"{path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} on line {line}); save it as UTF-8"
+        ) from exc
     except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {exc}") from exc
+        raise RegistryError(f"{path}: not valid YAML: {_yaml_problem(exc)}") from exc
     return parse_registry(data, str(path))
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """A YAML error on one line: what and where (PyYAML's own text spans several lines)."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+    return f"{where}{problem}"
 
 
 def rebase_registry(registry: Registry, origins: dict[str, str]) -> Registry:

@@ -59,6 +59,7 @@ def extract_pages(source: Source, pages: list[FetchedPage]) -> list[PageExtracti
             fetched_at=page.fetched_at.astimezone(STOCKHOLM).date(),
             municipality=source.municipality,
             profile=source.profile,
+            source_id=source.id,
         )
         try:
             extraction = extract_page(decode_text(page.body, page.content_type), context)

@@ -41,7 +41,7 @@ def load_seed_pages(db: Path, when: datetime = LOADED_AT, run_id: str = "run-1")
         for relative, url in SEEDS.values():
             source = source_for_url(registry, url)
             body = (SITES / relative).read_bytes()
-            context = PageContext(url, when.date(), source.municipality, source.profile)
+            context = PageContext(url, when.date(), source.municipality, source.profile, source.id)
             extraction = extract_page(decode_text(body), context)
             load_source_run(con, source, [_fetched(url, body, when)], [extraction], run_id, when, "test")
         finish_run(con, run_id, when, "ok", {}, [])

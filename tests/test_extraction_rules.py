@@ -136,6 +136,36 @@ def test_meeting_id_is_stable_and_has_no_title() -> None:
 
 
 @pytest.mark.parametrize(
+    "origin",
+    [
+        "https://www.exempelby.se",
+        "http://exempelby.se",
+        "https://exempelby.se:8443",
+        "http://www.exempelby.se:80",
+    ],
+)
+def test_meeting_id_ignores_scheme_www_and_port(origin: str) -> None:
+    day = date(2026, 9, 16)
+    expected = meeting_id("https://www.exempelby.se/socialtjanst/dialog.html", day, None)
+    assert meeting_id(f"{origin}/socialtjanst/dialog.html", day, None) == expected
+
+
+def test_meeting_id_follows_the_source_not_the_host() -> None:
+    day = date(2026, 9, 16)
+    production = meeting_id("https://www.exempelby.se/dialog.html", day, None, "exempelby-dialog")
+    assert production == meeting_id("http://127.0.0.1:40123/dialog.html", day, None, "exempelby-dialog")
+    assert production != meeting_id("https://www.exempelby.se/dialog.html", day, None, "exempelby-namnd")
+    assert production != meeting_id("https://www.exempelby.se/annan.html", day, None, "exempelby-dialog")
+
+
+def test_extracted_meetings_carry_the_source_in_their_id() -> None:
+    html = page("<p>Dialogmöte tisdag 16 september 2026 kl 18.</p>")
+    here = extract(html, url="https://www.exempelby.se/dialog.html", source_id="exempelby-dialog").meetings
+    there = extract(html, url="http://127.0.0.1:8799/dialog.html", source_id="exempelby-dialog").meetings
+    assert [m.id for m in here] == [m.id for m in there] != []
+
+
+@pytest.mark.parametrize(
     "html",
     [
         "",

@@ -68,7 +68,7 @@ def test_defaults() -> None:
         ({"profile": "joomla"}, "profile 'joomla' is not one of"),
         ({"schedule": "every day"}, "schedule 'every day' is not a 5-field cron expression"),
         ({"allow_private_network": "yes"}, "allow_private_network must be true or false"),
-        ({"follow": {"links": "a", "match": "("}}, "follow.match is not a valid regular expression"),
+        ({"follow": {"links": "a", "match": "("}}, "follow.match '(' is not a valid regular expression"),
         ({"follow": {"selector": "a"}}, "follow has unknown keys ['selector']"),
         ({"colour": "blue"}, "unknown field(s) colour"),
         ({"municipality": None}, "missing required field(s) municipality"),
@@ -117,3 +117,20 @@ def test_source_for_url_matches_host_with_or_without_www() -> None:
     registry = load_registry(PROJECT_ROOT / "config" / "sources.yaml")
     assert source_for_url(registry, "https://nordmaling.se/x.html").id == "nordmaling-socialtjansten"
     assert source_for_url(registry, "https://example.org/") is None
+
+
+def test_a_profile_selector_that_does_not_compile_is_named(tmp_path: Path) -> None:
+    from tasks.extract.vocabulary import ConfigError, load_profiles
+    from tasks.registry import check_profile_selectors
+
+    profiles_file = tmp_path / "profiles.yaml"
+    profiles_file.write_text(
+        "profiles:\n  generic: {content: [main]}\n  joomla: {content: ['div.item-page'], drop: ['nav[']}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as caught:
+        check_profile_selectors(load_profiles(profiles_file), profiles_file)
+    assert str(caught.value).startswith(
+        f"{profiles_file}: profile 'joomla': drop 'nav[' is not a valid CSS selector"
+    )
+    check_profile_selectors(load_profiles(PROJECT_ROOT / "config" / "profiles.yaml"))  # the bundled ones pass

@@ -9,7 +9,6 @@ changes nothing but last-seen times.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -22,6 +21,7 @@ import pyarrow as pa
 from tasks.records import FetchedPage, PageExtraction
 from tasks.registry import Source
 from warehouse.history import Change, ChangeSet, changed_fields, classify
+from warehouse.ids import earlier_summary_ids, follow_moved_pages, origin_free_aliases, summary_id
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # HTTP statuses that mean a page is gone (its meetings may disappear), not merely unreachable.
@@ -109,11 +109,6 @@ def local_moment(day: date | None, clock: time | None) -> datetime | None:
     if day is None or clock is None:
         return None
     return datetime.combine(day, clock, tzinfo=STOCKHOLM)
-
-
-def summary_id(url: str) -> str:
-    """A summary is one per page: its id follows the page address."""
-    return "s-" + hashlib.sha256(url.encode()).hexdigest()[:16]
 
 
 def _examined_pages(pages: Sequence[FetchedPage], extractions: Sequence[PageExtraction]) -> set[str]:
@@ -246,12 +241,15 @@ def _load_meetings(con: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[Change
     """Compare the batch's meetings with the warehouse's and write every change as a version."""
     source, extractions = batch.source, batch.extractions
     run_id, now, extractor_version = batch.run_id, batch.now, batch.extractor_version
-    aliases = dict(con.execute("SELECT extracted_id, meeting_id FROM meeting_aliases").fetchall())
-    current = _current_rows(source, extractions, batch.page_by_url, aliases, extractor_version)
     known = {
         r["meeting_id"]: r
         for r in _fetch_dicts(con, "SELECT * FROM meetings WHERE source_id = ?", [source.id])
     }
+    aliases = {
+        **origin_free_aliases(known.values()),  # ids stored before ids ignored the page's origin
+        **dict(con.execute("SELECT extracted_id, meeting_id FROM meeting_aliases").fetchall()),
+    }
+    current = _current_rows(source, extractions, batch.page_by_url, aliases, extractor_version)
     previous = {i: r for i, r in known.items() if r["state"] == "active"}
     changes = classify(
         previous, current, batch.examined_pages, _fallback_reason(source, extractions), batch.gone_pages
@@ -269,6 +267,7 @@ def _load_meetings(con: duckdb.DuckDBPyConnection, batch: Batch) -> tuple[Change
             "UPDATE meetings SET last_seen_at = ?, run_id = ? WHERE list_contains(?, meeting_id)",
             [now, run_id, seen_again],
         )
+        follow_moved_pages(con, changes.changes, known, current)
     if versions:
         con.execute(
             "UPDATE meeting_versions SET valid_to = ? WHERE valid_to IS NULL AND list_contains(?, meeting_id)",
@@ -294,7 +293,7 @@ def _summary_rows(batch: Batch) -> tuple[list[dict[str, Any]], list[dict[str, An
         if summary is None:
             continue
         page = pages.get(extraction.url)
-        identifier = summary_id(extraction.url)
+        identifier = summary_id(extraction.url, source.id)
         summaries.append(
             {
                 "summary_id": identifier,
@@ -340,7 +339,10 @@ def _load_summaries(con: duckdb.DuckDBPyConnection, batch: Batch) -> int:
     """Replace the summaries of pages read again (first_seen kept); a page no longer a summary loses its row."""
     rows, items = _summary_rows(batch)
     now = batch.now
-    first_seen = dict(
+    read_again = [summary_id(e.url, batch.source.id) for e in batch.extractions]
+    earlier = earlier_summary_ids(con, batch.source.id, set(read_again))
+    first_seen = {new_id: seen for new_id, seen in earlier.values()}
+    first_seen.update(
         con.execute(
             "SELECT summary_id, first_seen_at FROM summaries WHERE list_contains(?, summary_id)",
             [[r["summary_id"] for r in rows]],
@@ -348,7 +350,7 @@ def _load_summaries(con: duckdb.DuckDBPyConnection, batch: Batch) -> int:
     )
     for row in rows:
         row["first_seen_at"] = first_seen.get(row["summary_id"], now)
-    read_again = [summary_id(e.url) for e in batch.extractions]
+    read_again += list(earlier)  # the same pages' summaries under the ids of an earlier origin
     con.execute("DELETE FROM agenda_items WHERE list_contains(?, summary_id)", [read_again])
     con.execute("DELETE FROM summaries WHERE list_contains(?, summary_id)", [read_again])
     _insert(con, "summaries", rows, SUMMARY_COLUMNS)

@@ -20,13 +20,15 @@ class QueryError(RuntimeError):
 def run_query(snapshot: str | Path, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
     """Column names and rows of a query on the snapshot, opened read-only."""
     path = Path(snapshot)
+    if not sql.strip():
+        raise QueryError('no SQL given: e.g. kommundialog query "SELECT * FROM upcoming_meetings"')
     if not path.is_file():
         raise QueryError(f"no warehouse snapshot at {path}: run `kommundialog run` or `demo` first")
     try:
         with duckdb.connect(str(path), read_only=True) as con:
             con.execute("SET TimeZone='Europe/Stockholm'")
             cursor = con.execute(sql)
-            if cursor.description is None:
+            if cursor is None or cursor.description is None:  # a comment only, or a statement without rows
                 return [], []
             return [d[0] for d in cursor.description], cursor.fetchall()
     except duckdb.Error as exc:

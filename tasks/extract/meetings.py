@@ -49,11 +49,18 @@ PREFIX_WINDOW_CHARS = 40
 MOVED_HERE = "moved_here"
 
 
-def meeting_id(url: str, day: date | None, month_day: str | None) -> str:
-    """Stable id from the page address and the day: no title, so retitling keeps it."""
+def page_identity(url: str, source_id: str | None) -> str:
+    """Where a page is, independent of its origin: the source (or, without one, the host
+    without 'www.') and the path. Scheme, port and 'www.' never count, so the demo on other
+    ports, http versus https or a site dropping 'www.' keep every id."""
     parts = urlsplit(url)
-    canonical = f"{parts.netloc.lower()}{parts.path.rstrip('/')}"
-    key = f"{canonical}|{day.isoformat() if day else month_day}"
+    scope = source_id or (parts.hostname or "").removeprefix("www.")
+    return f"{scope}|{parts.path.rstrip('/')}"
+
+
+def meeting_id(url: str, day: date | None, month_day: str | None, source_id: str | None = None) -> str:
+    """Stable id from the source, the page's path and the day: no title, so retitling keeps it."""
+    key = f"{page_identity(url, source_id)}|{day.isoformat() if day else month_day}"
     return "m-" + hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -389,7 +396,7 @@ def find_meetings(
             if clock is not None:
                 start, end = clock.start, clock.end
         meeting = Meeting(
-            id=meeting_id(context.url, day, month_day),
+            id=meeting_id(context.url, day, month_day, context.source_id),
             title=title,
             date=day,
             month_day=None if day else month_day,
@@ -420,7 +427,7 @@ def merge_structured(
     """Meetings the page declares as schema.org Events win on date, time, place and status."""
     by_id = {m.id: m for m in meetings}
     for event in events:
-        identifier = meeting_id(context.url, event.day, None)
+        identifier = meeting_id(context.url, event.day, None, context.source_id)
         from_text = by_id.get(identifier)
         declared = Meeting(
             id=identifier,

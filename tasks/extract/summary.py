@@ -124,7 +124,7 @@ def next_meetings(
     title = f"{summary.body}, sammanträde" if summary.body else "Sammanträde"
     return [
         Meeting(
-            id=meeting_id(context.url, summary.next_meeting_date, None),
+            id=meeting_id(context.url, summary.next_meeting_date, None, context.source_id),
             title=title,
             date=summary.next_meeting_date,
             month_day=None,

@@ -119,7 +119,7 @@ MEETINGS = Table(
         Column(
             "meeting_id",
             "string",
-            "Id of the meeting: 'm-' and 16 hex digits of the page address and the day.",
+            "Id of the meeting: 'm-' and 16 hex digits of the source, the page's path and the day.",
             required=True,
             unique=True,
             pattern=r"^m-[0-9a-f]{16}$",
@@ -212,7 +212,7 @@ SUMMARIES = Table(
         Column(
             "summary_id",
             "string",
-            "Id of the summary: 's-' and 16 hex digits of the page address.",
+            "Id of the summary: 's-' and 16 hex digits of the source and the page's path.",
             required=True,
             unique=True,
             pattern=r"^s-[0-9a-f]{16}$",
