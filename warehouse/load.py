@@ -22,6 +22,7 @@ import pyarrow as pa
 from tasks.records import FetchedPage, PageExtraction
 from tasks.registry import Source
 from warehouse.history import Change, ChangeSet, changed_fields, classify
+from warehouse.invitations import load_invitations, mark_invitations_seen
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # HTTP statuses that mean a page is gone (its meetings may disappear), not merely unreachable.
@@ -36,13 +37,13 @@ MEETING_COLUMNS = (
     "month_day", "year_basis", "start_time", "end_time", "starts_at", "ends_at", "place", "address",
     "attendance", "status", "topics", "theme", "organiser", "state", "version", "last_change",
     "previous_starts_at", "content_hash", "fetched_at", "extractor_version", "first_seen_at", "last_seen_at",
-    "last_changed_at", "run_id",
+    "last_changed_at", "run_id", "activity",
 )  # fmt: skip
 VERSION_COLUMNS = (
     "meeting_id", "version", "valid_from", "valid_to", "change_kind", "changed_fields", "extracted_id",
     "page_url", "title", "meeting_date", "month_day", "year_basis", "start_time", "end_time", "starts_at",
     "ends_at", "place", "address", "attendance", "status", "topics", "theme", "organiser", "state",
-    "content_hash", "fetched_at", "extractor_version", "run_id",
+    "content_hash", "fetched_at", "extractor_version", "run_id", "activity",
 )  # fmt: skip
 _TYPES: dict[str, pa.DataType] = {
     "meeting_date": pa.date32(),
@@ -160,6 +161,7 @@ def _current_rows(
                 "topics": list(meeting.topics),
                 "theme": meeting.theme,
                 "organiser": meeting.organiser,
+                "activity": meeting.activity,
                 "content_hash": page.content_hash if page else None,
                 "fetched_at": page.fetched_at if page else None,
                 "extractor_version": extractor_version,
@@ -400,6 +402,7 @@ def _load_pages(con: duckdb.DuckDBPyConnection, batch: Batch, extracted: bool) -
             "UPDATE summaries SET last_seen_at = ? WHERE source_id = ? AND list_contains(?, page_url)",
             [now, source.id, still_stated],
         )
+        mark_invitations_seen(con, source.id, still_stated, now)
     snapshots = [
         {
             "content_hash": p.content_hash,
@@ -477,6 +480,7 @@ def load_source_run(
         _load_pages(con, batch, extracted=not changes.suspect)
         if not changes.suspect:
             _load_summaries(con, batch)
+            load_invitations(con, batch)
         _source_run_row(con, source, run_id, len(batch.examined_pages), extracted, changes, now)
         if before_commit is not None:
             before_commit(con)

@@ -29,7 +29,15 @@ from warehouse.catalogue.page import (
     static_files,
 )
 from warehouse.catalogue.rows import Row, Snapshot, municipality_calendar, municipality_page
-from warehouse.catalogue.schema import AGENDA_ITEMS, MEETINGS, MUNICIPALITIES, SUMMARIES, TABLES, Table
+from warehouse.catalogue.schema import (
+    AGENDA_ITEMS,
+    INVITATIONS,
+    MEETINGS,
+    MUNICIPALITIES,
+    SUMMARIES,
+    TABLES,
+    Table,
+)
 from warehouse.catalogue.tabular import render_csv, render_json, render_jsonl, render_parquet
 
 LEGACY_JSON = ("meetings", "summaries")
@@ -64,6 +72,7 @@ def table_rows(snapshot: Snapshot) -> dict[str, list[Row]]:
         MEETINGS.name: snapshot.meetings,
         SUMMARIES.name: snapshot.summaries,
         AGENDA_ITEMS.name: snapshot.agenda_items,
+        INVITATIONS.name: snapshot.invitations,
         MUNICIPALITIES.name: snapshot.municipalities,
     }
 
@@ -96,7 +105,7 @@ def _calendar_files(snapshot: Snapshot, config: CatalogueConfig, labels: TopicLa
 
 
 def _period(rows: Sequence[Row]) -> tuple[str, str] | None:
-    days = sorted(r["date"] for r in rows if r.get("date"))
+    days = sorted(r.get("date") or r.get("published") for r in rows if r.get("date") or r.get("published"))
     return (days[0], days[-1]) if days else None
 
 
@@ -107,7 +116,7 @@ def _catalog_datasets(snapshot: Snapshot) -> list[tuple[Table, list, tuple[str, 
         SUMMARIES.name: ("summaries.json",),
     }
     # Municipalities are reference data: their counts cover the period of all meetings and summaries.
-    rows[MUNICIPALITIES.name] = [*snapshot.meetings, *snapshot.summaries]
+    rows[MUNICIPALITIES.name] = [*snapshot.meetings, *snapshot.summaries, *snapshot.invitations]
     return [
         (table, distributions_for(table, extras.get(table.name, ())), _period(rows[table.name]))
         for table in TABLES
