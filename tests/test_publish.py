@@ -263,6 +263,8 @@ def test_chart_counts_meetings_per_month_over_the_whole_span() -> None:
         ("2024-03", 1),
     ]
     assert chart["rows"] == [("2024-01", 2), ("2024-03", 1)]
+    across_new_year = activity_chart([{"date": "2023-11-30"}, {"date": "2024-02-01"}])
+    assert [b["month"] for b in across_new_year["bars"]] == ["2023-11", "2023-12", "2024-01", "2024-02"]
 
 
 def test_history_keeps_uids_and_counts_a_retitle_as_a_change() -> None:

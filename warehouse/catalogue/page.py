@@ -16,6 +16,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dateutil.rrule import MONTHLY, rrule
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from tasks.records import ACTIVITIES
@@ -142,11 +143,9 @@ def split_meetings(views: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]
 
 
 def _months(first: date, last: date) -> list[str]:
-    months, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    """'YYYY-MM' of every month from the first day's month to the last day's (dateutil's rrule)."""
+    starts = rrule(MONTHLY, dtstart=first.replace(day=1), until=last)
+    return [start.strftime("%Y-%m") for start in starts]
 
 
 def activity_chart(meetings: Sequence[Row]) -> dict[str, Any]:
