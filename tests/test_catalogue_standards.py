@@ -382,5 +382,14 @@ def test_a_second_warehouse_copy_publishes_the_same_bytes(published: Path, tmp_p
     db = copy_warehouse(published.parent / "kd.duckdb", tmp_path)
     with open_warehouse(db) as con:
         publish_catalogue(con, tmp_path / "again", LOADED_AT, catalogue_config())
-    for name in ("meetings.ics", "catalog.rdf", "datapackage.json", "index.html", "SHA256SUMS"):
+    for name in (
+        "meetings.ics",
+        "catalog.rdf",
+        "catalog.ttl",
+        "feed.atom",
+        "invitations.csv",
+        "datapackage.json",
+        "index.html",
+        "SHA256SUMS",
+    ):
         assert (tmp_path / "again" / name).read_bytes() == (published / name).read_bytes(), name
