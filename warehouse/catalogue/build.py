@@ -99,7 +99,10 @@ def _calendar_files(snapshot: Snapshot, config: CatalogueConfig, labels: TopicLa
         code, name = municipality["municipality_code"], municipality["municipality"]
         own = [m for m in snapshot.meetings if m["municipality_code"] == code]
         files[municipality_calendar(code)] = render_calendar(
-            own, f"Kommundialog: {name}", labels.label, f"Dialogmöten i {name} kommun (kommundialog)."
+            own,
+            f"Kommundialog: {name}",
+            labels.label,
+            f"Möten i {name} kommun (kommundialog): dialoger, råd, nämnder och informationsmöten.",
         )
     return files
 
