@@ -9,12 +9,16 @@ it as a functional address, and no names or phone numbers are read.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 from tasks.records import PageExtraction
+
+if TYPE_CHECKING:  # warehouse.load imports this module
+    from warehouse.load import Batch
 
 INVITATION_COLUMNS = (
     "invitation_id", "source_id", "municipality_code", "page_url", "title", "topics", "channels", "mailbox",
@@ -53,7 +57,7 @@ def functional_mailbox(extraction: PageExtraction) -> str | None:
     return mailbox if mailbox.lower() in functional else None
 
 
-def invitation_row(extraction: PageExtraction, batch: Any) -> dict[str, Any]:
+def invitation_row(extraction: PageExtraction, batch: Batch) -> dict[str, Any]:
     """The warehouse row of one invitation page (first_seen_at filled in by the loader)."""
     page = batch.page_by_url.get(extraction.url)
     registration = extraction.registration
@@ -77,10 +81,10 @@ def invitation_row(extraction: PageExtraction, batch: Any) -> dict[str, Any]:
     }
 
 
-def load_invitations(con: duckdb.DuckDBPyConnection, batch: Any) -> int:
+def load_invitations(con: duckdb.DuckDBPyConnection, batch: Batch) -> int:
     """Replace the invitations of the pages examined this run (read again or gone); first_seen kept.
 
-    `batch` is a warehouse.load.Batch; runs inside the loader's transaction.
+    Runs inside the loader's transaction for the source.
     """
     rows = [invitation_row(e, batch) for e in batch.extractions if is_invitation(e)]
     first_seen = dict(
@@ -110,7 +114,7 @@ def load_invitations(con: duckdb.DuckDBPyConnection, batch: Any) -> int:
 
 
 def mark_invitations_seen(
-    con: duckdb.DuckDBPyConnection, source_id: str, still_stated: list[str], now: Any
+    con: duckdb.DuckDBPyConnection, source_id: str, still_stated: list[str], now: datetime
 ) -> None:
     """Invitations on pages that came back unchanged are still stated there."""
     if still_stated:
