@@ -20,7 +20,7 @@ from warehouse.catalogue.docs import render_changelog, render_data_dictionary, r
 from warehouse.catalogue.events import render_events
 from warehouse.catalogue.feed import render_feed
 from warehouse.catalogue.history import ReleaseMeta
-from warehouse.catalogue.ics import render_calendar
+from warehouse.catalogue.ics import meeting_event, render_calendar
 from warehouse.catalogue.page import (
     PageContext,
     TopicLabels,
@@ -90,19 +90,19 @@ def _table_files(snapshot: Snapshot) -> dict[str, bytes]:
 
 
 def _calendar_files(snapshot: Snapshot, config: CatalogueConfig, labels: TopicLabels) -> dict[str, bytes]:
+    """The calendar of every meeting and one per municipality, sharing each meeting's VEVENT."""
+    events = {m["uid"]: meeting_event(m, labels.label) for m in snapshot.meetings if m.get("date")}
     files = {
         "meetings.ics": render_calendar(
-            snapshot.meetings, config.title_sv, labels.label, config.description_sv
+            snapshot.meetings, config.title_sv, labels.label, config.description_sv, events
         )
     }
     for municipality in snapshot.municipalities:
         code, name = municipality["municipality_code"], municipality["municipality"]
         own = [m for m in snapshot.meetings if m["municipality_code"] == code]
+        description = f"Möten i {name} kommun (kommundialog): dialoger, råd, nämnder och informationsmöten."
         files[municipality_calendar(code)] = render_calendar(
-            own,
-            f"Kommundialog: {name}",
-            labels.label,
-            f"Möten i {name} kommun (kommundialog): dialoger, råd, nämnder och informationsmöten.",
+            own, f"Kommundialog: {name}", labels.label, description, events
         )
     return files
 

@@ -12,7 +12,7 @@ events are TRANSP:TRANSPARENT: a meeting without a time never blocks a day.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -105,9 +105,16 @@ def _timezone(dated: Sequence[Row]) -> Timezone:
 
 
 def render_calendar(
-    meetings: Sequence[Row], name: str, topic_label: Callable[[str], str], description: str
+    meetings: Sequence[Row],
+    name: str,
+    topic_label: Callable[[str], str],
+    description: str,
+    events: Mapping[str, Event] | None = None,
 ) -> bytes:
-    """A whole calendar: dated meetings in date order, CRLF line ends, folded lines."""
+    """A whole calendar: dated meetings in date order, CRLF line ends, folded lines.
+
+    `events` (by UID) lets the calendars of one release share the VEVENTs built once.
+    """
     calendar = Calendar()
     calendar.add("version", "2.0")
     calendar.add("prodid", PRODID)
@@ -125,5 +132,6 @@ def render_calendar(
     )
     calendar.add_component(_timezone(dated))
     for meeting in dated:
-        calendar.add_component(meeting_event(meeting, topic_label))
+        event = events.get(meeting["uid"]) if events else None
+        calendar.add_component(event or meeting_event(meeting, topic_label))
     return calendar.to_ical(sorted=False)
