@@ -1,170 +1,77 @@
-"""The catalogue page in a real headless Chromium, driven over the DevTools protocol.
+"""The catalogue page in a real headless Chromium, driven by Playwright.
 
-Debian's chromium package (installed by .ci/run when missing). The page is
-served by `kommundialog serve-catalogue`'s server on 127.0.0.1; the test
-checks console errors, the seed meetings, the filters, keyboard access,
+Debian's chromium package (installed by .ci/run when missing), launched by
+Playwright through `executable_path`: Playwright's own browser downloads are
+never used. The page is served by `kommundialog serve-catalogue`'s server on
+127.0.0.1; the test checks console errors, the seed meetings, the filters
+(municipality, activity, topic, date), the invitations, keyboard access,
 contrast and that every download link resolves, and saves a screenshot
 (into docs/ when KOMMUNDIALOG_UPDATE_SCREENSHOT=1).
 """
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import os
-import shutil
-import subprocess
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
-from typing import Any
 
 import pytest
-from websockets.sync.client import ClientConnection, connect
 
-from tests.catalogue_support import LOADED_AT, catalogue_config, load_seed_pages
+from tasks.records import PageExtraction
+from tasks.registry import load_registry
+from tests.catalogue_support import (
+    LOADED_AT,
+    REGISTRY,
+    catalogue_config,
+    load_extraction,
+    load_seed_pages,
+    make_meeting,
+)
 from tests.conftest import PROJECT_ROOT
 from warehouse.catalogue.publish import publish_catalogue
 from warehouse.catalogue.serve import serving
 from warehouse.db import open_warehouse
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--remote-debugging-port=0",
-    "--remote-allow-origins=*",
-    "--lang=sv-SE",
-)
+playwright = pytest.importorskip("playwright.sync_api", reason="Playwright for Python is not installed")
+
+CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = PROJECT_ROOT / "docs" / "catalogue-screenshot.png"
 
 pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).is_file(),
+    not CHROMIUM.is_file(),
     reason="Chromium is not installed (Debian package 'chromium'; .ci/run installs it when it can)",
 )
 
 
-class DevToolsError(RuntimeError):
-    """Chromium did not start or a DevTools command failed."""
-
-
 class Tab:
-    """One page target: send DevTools commands, keep the events that arrive meanwhile."""
+    """One browser page and the errors it reported: console errors, uncaught exceptions, failed loads."""
 
-    def __init__(self, socket: ClientConnection) -> None:
-        self.socket = socket
-        self.ids = itertools.count(1)
-        self.events: list[dict[str, Any]] = []
-
-    def send(self, method: str, timeout: float = 30, **params: Any) -> dict[str, Any]:
-        number = next(self.ids)
-        self.socket.send(json.dumps({"id": number, "method": method, "params": params}))
-        deadline = time.monotonic() + timeout
-        while True:
-            message = json.loads(self.socket.recv(timeout=max(deadline - time.monotonic(), 0.01)))
-            if message.get("id") == number:
-                if "error" in message:
-                    raise DevToolsError(f"{method}: {message['error']}")
-                return message.get("result", {})
-            self.events.append(message)
-
-    def wait_for(self, event: str, timeout: float = 30) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
-        while True:
-            for message in self.events:
-                if message.get("method") == event:
-                    self.events.remove(message)
-                    return message
-            self.events.append(json.loads(self.socket.recv(timeout=max(deadline - time.monotonic(), 0.01))))
+    def __init__(self, page: playwright.Page) -> None:
+        self.page = page
+        self.errors: list[str] = []
+        page.on("console", lambda m: self.errors.append(m.text) if m.type in ("error", "assert") else None)
+        page.on("pageerror", lambda e: self.errors.append(str(e)))
+        page.on("requestfailed", lambda r: self.errors.append(f"{r.failure} {r.url}"))
 
     def open(self, url: str) -> None:
-        """Navigate and wait for the load event."""
-        self.send("Page.navigate", url=url)
-        self.wait_for("Page.loadEventFired")
+        self.page.goto(url, wait_until="load")
 
-    def evaluate(self, expression: str) -> Any:
-        """Run JavaScript in the page (promises awaited) and return its JSON value."""
-        result = self.send("Runtime.evaluate", expression=expression, returnByValue=True, awaitPromise=True)
-        if "exceptionDetails" in result:
-            raise DevToolsError(f"page script failed: {result['exceptionDetails']}")
-        return result["result"].get("value")
+    def evaluate(self, expression: str) -> object:
+        return self.page.evaluate(expression)
 
     def press_tab(self) -> None:
-        for kind in ("keyDown", "keyUp"):
-            self.send("Input.dispatchKeyEvent", type=kind, key="Tab", code="Tab", windowsVirtualKeyCode=9)
+        self.page.keyboard.press("Tab")
 
     def console_errors(self) -> list[str]:
-        """Console errors, uncaught exceptions and browser log errors seen so far."""
-        errors = []
-        for message in self.events:
-            method, params = message.get("method"), message.get("params", {})
-            if method == "Runtime.consoleAPICalled" and params.get("type") in ("error", "assert"):
-                errors.append(" ".join(str(a.get("value", a.get("description"))) for a in params["args"]))
-            elif method == "Runtime.exceptionThrown":
-                errors.append(params["exceptionDetails"].get("text", "exception"))
-            elif method == "Log.entryAdded" and params["entry"]["level"] == "error":
-                errors.append(f"{params['entry']['text']} {params['entry'].get('url', '')}")
-        return errors
+        return list(self.errors)
 
     def screenshot(self, path: Path, width: int = 1280) -> None:
         """A full-page PNG."""
-        metrics = {"width": width, "deviceScaleFactor": 1, "mobile": False}
-        self.send("Emulation.setDeviceMetricsOverride", height=800, **metrics)
-        height = int(self.evaluate("document.documentElement.scrollHeight"))
-        self.send("Emulation.setDeviceMetricsOverride", height=height, **metrics)
-        data = self.send("Page.captureScreenshot", format="png", captureBeyondViewport=True)["data"]
-        path.write_bytes(base64.b64decode(data))
-
-
-class Chromium:
-    """A headless Chromium with its own throw-away profile, reached over the DevTools protocol."""
-
-    def __init__(self) -> None:
-        self.profile = Path(tempfile.mkdtemp(prefix="kommundialog-chromium-"))
-        self.process = subprocess.Popen(
-            [CHROMIUM, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        self.port = self._wait_for_port()
-
-    def _wait_for_port(self, timeout: float = 60) -> int:
-        marker = self.profile / "DevToolsActivePort"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if marker.is_file() and marker.read_text().strip():
-                return int(marker.read_text().splitlines()[0])
-            if self.process.poll() is not None:
-                raise DevToolsError(f"chromium exited with {self.process.returncode}")
-            time.sleep(0.1)
-        raise DevToolsError("chromium did not open its DevTools port")
-
-    def new_tab(self) -> Tab:
-        request = urllib.request.Request(f"http://127.0.0.1:{self.port}/json/new?about:blank", method="PUT")
-        with urllib.request.urlopen(request, timeout=30) as response:
-            target = json.load(response)
-        tab = Tab(connect(target["webSocketDebuggerUrl"], max_size=None, open_timeout=30))
-        for domain in ("Page", "Runtime", "Log"):
-            tab.send(f"{domain}.enable")
-        return tab
-
-    def close(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(timeout=10)
-        shutil.rmtree(self.profile, ignore_errors=True)
+        self.page.set_viewport_size({"width": width, "height": 800})
+        self.page.screenshot(path=str(path), full_page=True)
 
 
 @pytest.fixture(scope="module")
@@ -186,17 +93,21 @@ def site(catalogue: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Chromium]:
-    chromium = Chromium()
-    yield chromium
-    chromium.close()
+def browser() -> Iterator[playwright.Browser]:
+    """Debian's chromium, headless, with its own throw-away profile (Playwright's launch)."""
+    with playwright.sync_playwright() as driver:
+        chromium = driver.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox", "--disable-gpu"]
+        )
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture
-def tab(browser: Chromium) -> Iterator[Tab]:
-    page = browser.new_tab()
-    yield page
-    page.socket.close()
+def tab(browser: playwright.Browser) -> Iterator[Tab]:
+    context = browser.new_context(locale="sv-SE")
+    yield Tab(context.new_page())
+    context.close()
 
 
 VISIBLE_ROWS = """[...document.querySelectorAll('#%s tbody tr')].filter(r => !r.hidden)
@@ -204,10 +115,12 @@ VISIBLE_ROWS = """[...document.querySelectorAll('#%s tbody tr')].filter(r => !r.
 
 
 def set_filter(tab: Tab, field: str, value: str) -> None:
-    tab.evaluate(
-        f"(() => {{ const f = document.getElementById({json.dumps(field)}); f.value = {json.dumps(value)};"
-        "f.dispatchEvent(new Event('change', {bubbles: true})); })()"
-    )
+    """Choose a value the way a reader does: select_option on a list, fill on a date field."""
+    locator = tab.page.locator(f"#{field}")
+    if locator.evaluate("f => f.tagName") == "SELECT":
+        locator.select_option(value)
+    else:
+        locator.fill(value)
 
 
 def test_page_loads_without_console_errors_and_lists_the_seed_meetings(site: str, tab: Tab) -> None:
@@ -251,8 +164,8 @@ def test_filters_by_municipality_topic_and_date_work_without_a_server(
     set_filter(tab, "filter-till", "2024-09-01")
     assert tab.evaluate(VISIBLE_ROWS % "upcoming") == []
     assert tab.evaluate("document.getElementById('upcoming-empty').hidden") is False
-    tab.evaluate("document.querySelector('#filters button[type=reset]').click()")
-    time.sleep(0.2)
+    tab.page.click("#filters button[type=reset]")
+    tab.page.wait_for_function("document.querySelectorAll('#upcoming tbody tr:not([hidden])').length === 4")
     assert len(tab.evaluate(VISIBLE_ROWS % "upcoming")) == 4
     assert tab.console_errors() == []
 
@@ -326,3 +239,62 @@ def test_municipality_page_and_screenshot(site: str, tab: Tab, tmp_path: Path) -
     target = SCREENSHOT if os.environ.get("KOMMUNDIALOG_UPDATE_SCREENSHOT") == "1" else tmp_path / "page.png"
     tab.screenshot(target)
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
+
+
+ACTIVITY_PAGE = "https://www.nordmaling.se/nyheter/nyheter/2024-08-20-moten-i-host.html"
+
+
+@pytest.fixture(scope="module")
+def activity_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The seed catalogue plus a council and a committee meeting, served on 127.0.0.1."""
+    root = tmp_path_factory.mktemp("browser-activity")
+    db = root / "kd.duckdb"
+    load_seed_pages(db)
+    source = next(s for s in load_registry(REGISTRY).sources if s.municipality_code == "2401")
+    meetings = (
+        make_meeting(ACTIVITY_PAGE, date(2024, 9, 3), activity="council", title="Pensionärsrådet"),
+        make_meeting(ACTIVITY_PAGE, date(2024, 9, 10), activity="committee", title="Socialnämnden"),
+    )
+    extraction = PageExtraction(
+        url=ACTIVITY_PAGE, title="Möten", kind="meeting", published=None, meetings=meetings
+    )
+    load_extraction(db, source, extraction, LOADED_AT, "run-activity")
+    with open_warehouse(db) as con:
+        publish_catalogue(con, root / "catalogue", LOADED_AT, catalogue_config())
+    with serving(root / "catalogue") as url:
+        yield url
+
+
+def test_the_activity_filter_shows_exactly_the_meetings_of_that_activity(
+    activity_site: str, tab: Tab
+) -> None:
+    tab.open(f"{activity_site}index.html?idag=2024-09-01")
+    rows = tab.evaluate("[...document.querySelectorAll('tr[data-meeting]')].map(r => r.dataset.activity)")
+    options = tab.evaluate("[...document.querySelectorAll('#filter-aktivitet option')].map(o => o.value)")
+    assert options[0] == "" and set(options[1:]) == set(rows) >= {"council", "committee"}
+    for activity in options[1:]:
+        set_filter(tab, "filter-aktivitet", activity)
+        shown = tab.evaluate(
+            "[...document.querySelectorAll('tr[data-meeting]')].filter(r => !r.hidden).map(r => r.dataset.activity)"
+        )
+        assert shown == [activity] * rows.count(activity), activity
+    set_filter(tab, "filter-aktivitet", "committee")
+    assert tab.evaluate(VISIBLE_ROWS % "upcoming") == ["2024-09-10"]
+    assert "Visar 1 av" in tab.evaluate("document.getElementById('filter-status').textContent")
+    set_filter(tab, "filter-aktivitet", "")
+    assert len(tab.evaluate(VISIBLE_ROWS % "upcoming") + tab.evaluate(VISIBLE_ROWS % "past")) == len(rows)
+    assert tab.console_errors() == []
+
+
+def test_the_ovanaker_invitation_is_on_the_page(site: str, tab: Tab) -> None:
+    tab.open(f"{site}index.html")
+    section = tab.page.locator("section[aria-labelledby=h-invitations]")
+    assert section.is_visible()
+    row = section.locator("tr[data-invitation]")
+    assert row.count() == 1
+    text = row.inner_text()
+    assert "Ovanåker" in text and "Vi vill gärna ha dialog med dig!" in text
+    assert "socialtjansten@ovanaker.se" in text and "E-tjänst" in text
+    tab.open(f"{site}kommun/2121/index.html")
+    assert "Vi vill gärna ha dialog med dig!" in tab.page.locator("#invitations").inner_text()
+    assert tab.console_errors() == []

@@ -100,7 +100,7 @@ def test_frictionless_validate_passes_on_the_data_package(published: Path) -> No
         [str(cli), "validate", "datapackage.json"], cwd=published, capture_output=True, text=True, timeout=120
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "INVALID" not in result.stdout and result.stdout.count("VALID") == 5  # four tables and coverage
+    assert "INVALID" not in result.stdout and result.stdout.count("VALID") == 6  # five tables and coverage
 
 
 def test_frictionless_catches_a_broken_foreign_key_and_checksum(published: Path, tmp_path: Path) -> None:
@@ -113,6 +113,7 @@ def test_frictionless_catches_a_broken_foreign_key_and_checksum(published: Path,
         "meetings.csv",
         "summaries.csv",
         "agenda_items.csv",
+        "invitations.csv",
         "municipalities.csv",
         "coverage.csv",
     ):
@@ -127,7 +128,14 @@ def test_frictionless_catches_a_broken_foreign_key_and_checksum(published: Path,
 def test_the_package_declares_types_keys_sizes_and_hashes(published: Path) -> None:
     package = json.loads((published / "datapackage.json").read_text(encoding="utf-8"))
     resources = {r["name"]: r for r in package["resources"]}
-    assert set(resources) == {"meetings", "summaries", "agenda_items", "municipalities", "coverage"}
+    assert set(resources) == {
+        "meetings",
+        "summaries",
+        "agenda_items",
+        "invitations",
+        "municipalities",
+        "coverage",
+    }
     meetings = resources["meetings"]
     assert meetings["schema"]["primaryKey"] == ["meeting_id"]
     assert meetings["schema"]["foreignKeys"][0]["reference"] == {
@@ -299,7 +307,7 @@ def test_catalogue_follows_dcat_ap_se_rules(published: Path, catalog: rdflib.Gra
         assert catalog.value(cat, prop) is not None, prop
     assert set(catalog.objects(cat, DCTERMS["license"])) == {CC0}, "the catalogue's licence must be CC0"
     datasets = set(catalog.objects(cat, DCAT["dataset"]))
-    assert len(datasets) == 4
+    assert len(datasets) == 5
     for dataset in datasets:
         for prop in (DCTERMS["title"], DCTERMS["description"], DCTERMS["publisher"]):
             assert catalog.value(dataset, prop) is not None, (dataset, prop)
@@ -353,7 +361,7 @@ def test_events_are_schema_org_with_status_mode_location_and_organizer(published
 def test_atom_feed_lists_new_changed_and_cancelled_meetings(published: Path) -> None:
     atom = "{http://www.w3.org/2005/Atom}"
     feed = ElementTree.fromstring((published / "feed.atom").read_bytes())
-    assert feed.findtext(f"{atom}updated") == "2024-06-01T06:00:00Z"
+    assert datetime.fromisoformat(feed.findtext(f"{atom}updated")) == LOADED_AT
     entries = feed.findall(f"{atom}entry")
     assert len(entries) == len(rows(published, "meetings"))
     titles = [e.findtext(f"{atom}title") for e in entries]
@@ -382,5 +390,14 @@ def test_a_second_warehouse_copy_publishes_the_same_bytes(published: Path, tmp_p
     db = copy_warehouse(published.parent / "kd.duckdb", tmp_path)
     with open_warehouse(db) as con:
         publish_catalogue(con, tmp_path / "again", LOADED_AT, catalogue_config())
-    for name in ("meetings.ics", "catalog.rdf", "datapackage.json", "index.html", "SHA256SUMS"):
+    for name in (
+        "meetings.ics",
+        "catalog.rdf",
+        "catalog.ttl",
+        "feed.atom",
+        "invitations.csv",
+        "datapackage.json",
+        "index.html",
+        "SHA256SUMS",
+    ):
         assert (tmp_path / "again" / name).read_bytes() == (published / name).read_bytes(), name

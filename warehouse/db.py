@@ -140,5 +140,5 @@ def table_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Row counts of the main tables, for summaries and tests."""
     return {
         name: con.execute(f"SELECT count(*) FROM {name}").fetchone()[0]
-        for name in ("sources", "pages", "meetings", "meeting_versions", "summaries", "runs")
+        for name in ("sources", "pages", "meetings", "meeting_versions", "summaries", "invitations", "runs")
     }

@@ -25,6 +25,7 @@ COMPARED_FIELDS = (
     "status",
     "theme",
     "topics",
+    "activity",
 )
 CHANGE_KINDS = ("new", "unchanged", "updated", "rescheduled", "cancelled", "disappeared")
 # A source is suspect when a re-read yields less than this share of what it had.

@@ -22,6 +22,7 @@ from tasks.records import FetchedPage, PageExtraction
 from tasks.registry import Source
 from warehouse.history import Change, ChangeSet, changed_fields, classify
 from warehouse.ids import earlier_summary_ids, follow_moved_pages, origin_free_aliases, summary_id
+from warehouse.invitations import load_invitations, mark_invitations_seen
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # HTTP statuses that mean a page is gone (its meetings may disappear), not merely unreachable.
@@ -36,13 +37,13 @@ MEETING_COLUMNS = (
     "month_day", "year_basis", "start_time", "end_time", "starts_at", "ends_at", "place", "address",
     "attendance", "status", "topics", "theme", "organiser", "state", "version", "last_change",
     "previous_starts_at", "content_hash", "fetched_at", "extractor_version", "first_seen_at", "last_seen_at",
-    "last_changed_at", "run_id",
+    "last_changed_at", "run_id", "activity",
 )  # fmt: skip
 VERSION_COLUMNS = (
     "meeting_id", "version", "valid_from", "valid_to", "change_kind", "changed_fields", "extracted_id",
     "page_url", "title", "meeting_date", "month_day", "year_basis", "start_time", "end_time", "starts_at",
     "ends_at", "place", "address", "attendance", "status", "topics", "theme", "organiser", "state",
-    "content_hash", "fetched_at", "extractor_version", "run_id",
+    "content_hash", "fetched_at", "extractor_version", "run_id", "activity",
 )  # fmt: skip
 _TYPES: dict[str, pa.DataType] = {
     "meeting_date": pa.date32(),
@@ -160,6 +161,7 @@ def _current_rows(
                 "topics": list(meeting.topics),
                 "theme": meeting.theme,
                 "organiser": meeting.organiser,
+                "activity": meeting.activity,
                 "content_hash": page.content_hash if page else None,
                 "fetched_at": page.fetched_at if page else None,
                 "extractor_version": extractor_version,
@@ -415,6 +417,7 @@ def _load_pages(
             "UPDATE summaries SET last_seen_at = ? WHERE source_id = ? AND list_contains(?, page_url)",
             [now, source.id, still_stated],
         )
+        mark_invitations_seen(con, source.id, still_stated, now)
     snapshots = [
         {
             "content_hash": p.content_hash,
@@ -499,7 +502,9 @@ def load_source_run(
         changes, extracted = _load_meetings(con, batch)
         _load_pages(con, batch, extracted=not changes.suspect, unused=changes.collapsed_pages)
         if not changes.suspect:
-            _load_summaries(con, _without_pages(batch, changes.collapsed_pages))
+            kept = _without_pages(batch, changes.collapsed_pages)
+            _load_summaries(con, kept)
+            load_invitations(con, kept)
         _source_run_row(con, source, run_id, len(batch.examined_pages), extracted, changes, now)
         if before_commit is not None:
             before_commit(con)

@@ -1,4 +1,10 @@
-"""Read-only SQL against the published snapshot, printed as a table, CSV or JSON."""
+"""Read-only SQL against the published snapshot, printed as a table, CSV or JSON.
+
+CSV is for spreadsheets and scripts: ISO 8601 dates, times and date-times
+(with their offset), `true`/`false`, numbers as numbers, empty for NULL and
+lists joined with ';' (the published catalogue's convention), so DuckDB's
+`read_csv`, pandas and spreadsheets read each column back with its type.
+"""
 
 from __future__ import annotations
 
@@ -42,7 +48,25 @@ def _plain(value: Any) -> Any:
         return float(value)
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
     return value
+
+
+LIST_SEPARATOR = ";"
+
+
+def csv_cell(value: Any) -> Any:
+    """One CSV cell: booleans true/false, lists ';'-joined, dates ISO 8601, NULL empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return LIST_SEPARATOR.join("" if v is None else str(csv_cell(v)) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(_plain(value), ensure_ascii=False, sort_keys=True)
+    return _plain(value)
 
 
 def format_rows(columns: list[str], rows: list[tuple[Any, ...]], style: str = "table") -> str:
@@ -56,7 +80,7 @@ def format_rows(columns: list[str], rows: list[tuple[Any, ...]], style: str = "t
         buffer = io.StringIO()
         writer = csv.writer(buffer, lineterminator="\n")
         writer.writerow(columns)
-        writer.writerows(plain)
+        writer.writerows([csv_cell(v) for v in row] for row in rows)
         return buffer.getvalue().rstrip("\n")
     cells = [columns, *[["" if v is None else str(v) for v in row] for row in plain]]
     widths = [max(len(r[i]) for r in cells) for i in range(len(columns))]

@@ -21,7 +21,7 @@ from warehouse.catalogue.docs import render_changelog, render_data_dictionary, r
 from warehouse.catalogue.events import render_events
 from warehouse.catalogue.feed import render_feed
 from warehouse.catalogue.history import ReleaseMeta
-from warehouse.catalogue.ics import render_calendar
+from warehouse.catalogue.ics import meeting_event, render_calendar
 from warehouse.catalogue.page import (
     PageContext,
     TopicLabels,
@@ -30,7 +30,15 @@ from warehouse.catalogue.page import (
     static_files,
 )
 from warehouse.catalogue.rows import Row, Snapshot, municipality_calendar, municipality_page
-from warehouse.catalogue.schema import AGENDA_ITEMS, MEETINGS, MUNICIPALITIES, SUMMARIES, TABLES, Table
+from warehouse.catalogue.schema import (
+    AGENDA_ITEMS,
+    INVITATIONS,
+    MEETINGS,
+    MUNICIPALITIES,
+    SUMMARIES,
+    TABLES,
+    Table,
+)
 from warehouse.catalogue.tabular import render_csv, render_json, render_jsonl, render_parquet
 
 LEGACY_JSON = ("meetings", "summaries")
@@ -65,6 +73,7 @@ def table_rows(snapshot: Snapshot) -> dict[str, list[Row]]:
         MEETINGS.name: snapshot.meetings,
         SUMMARIES.name: snapshot.summaries,
         AGENDA_ITEMS.name: snapshot.agenda_items,
+        INVITATIONS.name: snapshot.invitations,
         MUNICIPALITIES.name: snapshot.municipalities,
     }
 
@@ -82,22 +91,25 @@ def _table_files(snapshot: Snapshot) -> dict[str, bytes]:
 
 
 def _calendar_files(snapshot: Snapshot, config: CatalogueConfig, labels: TopicLabels) -> dict[str, bytes]:
+    """The calendar of every meeting and one per municipality, sharing each meeting's VEVENT."""
+    events = {m["uid"]: meeting_event(m, labels.label) for m in snapshot.meetings if m.get("date")}
     files = {
         "meetings.ics": render_calendar(
-            snapshot.meetings, config.title_sv, labels.label, config.description_sv
+            snapshot.meetings, config.title_sv, labels.label, config.description_sv, events
         )
     }
     for municipality in snapshot.municipalities:
         code, name = municipality["municipality_code"], municipality["municipality"]
         own = [m for m in snapshot.meetings if m["municipality_code"] == code]
+        description = f"Möten i {name} kommun (kommundialog): dialoger, råd, nämnder och informationsmöten."
         files[municipality_calendar(code)] = render_calendar(
-            own, f"Kommundialog: {name}", labels.label, f"Dialogmöten i {name} kommun (kommundialog)."
+            own, f"Kommundialog: {name}", labels.label, description, events
         )
     return files
 
 
 def _period(rows: Sequence[Row]) -> tuple[str, str] | None:
-    days = sorted(r["date"] for r in rows if r.get("date"))
+    days = sorted(r.get("date") or r.get("published") for r in rows if r.get("date") or r.get("published"))
     return (days[0], days[-1]) if days else None
 
 
@@ -108,7 +120,7 @@ def _catalog_datasets(snapshot: Snapshot) -> list[tuple[Table, list, tuple[str, 
         SUMMARIES.name: ("summaries.json",),
     }
     # Municipalities are reference data: their counts cover the period of all meetings and summaries.
-    rows[MUNICIPALITIES.name] = [*snapshot.meetings, *snapshot.summaries]
+    rows[MUNICIPALITIES.name] = [*snapshot.meetings, *snapshot.summaries, *snapshot.invitations]
     return [
         (table, distributions_for(table, extras.get(table.name, ())), _period(rows[table.name]))
         for table in TABLES

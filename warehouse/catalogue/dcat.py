@@ -15,6 +15,8 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from rdflib import URIRef
+
 from warehouse.catalogue.config import CatalogueConfig
 from warehouse.catalogue.rdf import IRI, RDF, XSD, Graph, Literal, to_rdfxml, to_turtle
 from warehouse.catalogue.schema import Table
@@ -123,40 +125,40 @@ def distributions_for(table: Table, extras: Sequence[str] = ()) -> list[Distribu
     return [Distribution(path, FORMATS[path.rsplit(".", 1)[1]]) for path in paths]
 
 
-def _typed(graph: Graph, subject: str, *classes: str) -> IRI:
+def _typed(graph: Graph, subject: str, *classes: str) -> URIRef:
     node = IRI(subject)
     for cls in classes:
-        graph.add(node, IRI(RDF + "type"), IRI(cls))
+        graph.add((node, IRI(RDF + "type"), IRI(cls)))
     return node
 
 
 def _add_vocabulary(graph: Graph, config: CatalogueConfig, formats: Sequence[Format]) -> None:
     """Type and label the controlled-vocabulary IRIs the catalogue uses."""
     _typed(graph, CC0, DCT + "LicenseDocument")
-    graph.add(IRI(CC0), IRI(DCT + "title"), Literal("Creative Commons Zero v1.0 Universal", lang="en"))
-    graph.add(IRI(CC0), IRI(DCT + "type"), IRI(PUBLIC_DOMAIN))
+    graph.add((IRI(CC0), IRI(DCT + "title"), Literal("Creative Commons Zero v1.0 Universal", lang="en")))
+    graph.add((IRI(CC0), IRI(DCT + "type"), IRI(PUBLIC_DOMAIN)))
     licence_type = _typed(graph, PUBLIC_DOMAIN, SKOS + "Concept")
-    graph.add(licence_type, IRI(SKOS + "prefLabel"), Literal("Public domain", lang="en"))
+    graph.add((licence_type, IRI(SKOS + "prefLabel"), Literal("Public domain", lang="en")))
     stable = _typed(graph, STABLE, SKOS + "Concept")
-    graph.add(stable, IRI(SKOS + "prefLabel"), Literal("stable", lang="en"))
+    graph.add((stable, IRI(SKOS + "prefLabel"), Literal("stable", lang="en")))
     kind = _typed(graph, config.publisher_type_iri, SKOS + "Concept")
-    graph.add(kind, IRI(SKOS + "prefLabel"), Literal(config.publisher_type_label, lang="en"))
+    graph.add((kind, IRI(SKOS + "prefLabel"), Literal(config.publisher_type_label, lang="en")))
     _typed(graph, SWEDISH, DCT + "LinguisticSystem")
     sweden = _typed(graph, SWEDEN, DCT + "Location")
-    graph.add(sweden, IRI(SKOS + "prefLabel"), Literal("Sverige", lang="sv"))
-    graph.add(sweden, IRI(DCAT + "bbox"), Literal(SWEDEN_BBOX, datatype=WKT))
-    graph.add(sweden, IRI(DCAT + "centroid"), Literal(SWEDEN_CENTROID, datatype=WKT))
+    graph.add((sweden, IRI(SKOS + "prefLabel"), Literal("Sverige", lang="sv")))
+    graph.add((sweden, IRI(DCAT + "bbox"), Literal(SWEDEN_BBOX, datatype=WKT)))
+    graph.add((sweden, IRI(DCAT + "centroid"), Literal(SWEDEN_CENTROID, datatype=WKT)))
     daily = _typed(graph, DAILY, DCT + "Frequency")
-    graph.add(daily, IRI(SKOS + "prefLabel"), Literal("daily", lang="en"))
+    graph.add((daily, IRI(SKOS + "prefLabel"), Literal("daily", lang="en")))
     public = _typed(graph, PUBLIC, DCT + "RightsStatement")
-    graph.add(public, IRI(SKOS + "prefLabel"), Literal("public", lang="en"))
+    graph.add((public, IRI(SKOS + "prefLabel"), Literal("public", lang="en")))
     scheme = _typed(graph, DATA_THEME, SKOS + "ConceptScheme")
-    graph.add(scheme, IRI(DCT + "title"), Literal("Data theme", lang="en"))
+    graph.add((scheme, IRI(DCT + "title"), Literal("Data theme", lang="en")))
     for code, (label_sv, label_en) in THEMES.items():
         theme = _typed(graph, f"{DATA_THEME}/{code}", SKOS + "Concept")
-        graph.add(theme, IRI(SKOS + "prefLabel"), Literal(label_sv, lang="sv"))
-        graph.add(theme, IRI(SKOS + "prefLabel"), Literal(label_en, lang="en"))
-        graph.add(theme, IRI(SKOS + "inScheme"), scheme)
+        graph.add((theme, IRI(SKOS + "prefLabel"), Literal(label_sv, lang="sv")))
+        graph.add((theme, IRI(SKOS + "prefLabel"), Literal(label_en, lang="en")))
+        graph.add((theme, IRI(SKOS + "inScheme"), scheme))
     _typed(graph, SHA256, SPDX + "ChecksumAlgorithm")
     _typed(graph, config.base_url, FOAF + "Document")
     for fmt in formats:
@@ -165,44 +167,46 @@ def _add_vocabulary(graph: Graph, config: CatalogueConfig, formats: Sequence[For
             _typed(graph, IANA + fmt.media_type, DCT + "MediaType")
 
 
-def _add_publisher(graph: Graph, config: CatalogueConfig) -> IRI:
+def _add_publisher(graph: Graph, config: CatalogueConfig) -> URIRef:
     publisher = _typed(graph, config.publisher_iri, FOAF + "Agent", FOAF + "Organization")
-    graph.add(publisher, IRI(FOAF + "name"), Literal(config.publisher_name))
-    graph.add(publisher, IRI(DCT + "type"), IRI(config.publisher_type_iri))
+    graph.add((publisher, IRI(FOAF + "name"), Literal(config.publisher_name)))
+    graph.add((publisher, IRI(DCT + "type"), IRI(config.publisher_type_iri)))
     return publisher
 
 
-def _add_contact(graph: Graph, config: CatalogueConfig) -> IRI:
+def _add_contact(graph: Graph, config: CatalogueConfig) -> URIRef:
     contact = _typed(graph, f"{config.base_url}#kontakt", VCARD + "Organization", VCARD + "Kind")
-    graph.add(contact, IRI(VCARD + "fn"), Literal(config.publisher_name))
-    graph.add(contact, IRI(VCARD + "hasEmail"), IRI(f"mailto:{config.contact_email}"))
+    graph.add((contact, IRI(VCARD + "fn"), Literal(config.publisher_name)))
+    graph.add((contact, IRI(VCARD + "hasEmail"), IRI(f"mailto:{config.contact_email}")))
     return contact
 
 
 def _add_distribution(
     graph: Graph, config: CatalogueConfig, dataset: str, dist: Distribution, content: bytes, updated_at: str
-) -> IRI:
+) -> URIRef:
     node = _typed(graph, f"{dataset}/{dist.format.extension}", DCAT + "Distribution")
     url = f"{config.base_url}{dist.path}"
-    graph.add(node, IRI(DCT + "title"), Literal(f"{dist.path} ({dist.format.label})", lang="sv"))
-    graph.add(node, IRI(DCT + "description"), Literal(dist.description, lang="sv"))
-    graph.add(node, IRI(DCAT + "accessURL"), IRI(url))
-    graph.add(node, IRI(DCAT + "downloadURL"), IRI(url))
-    graph.add(node, IRI(DCT + "format"), IRI(FILE_TYPE + dist.format.file_type))
+    graph.add((node, IRI(DCT + "title"), Literal(f"{dist.path} ({dist.format.label})", lang="sv")))
+    graph.add((node, IRI(DCT + "description"), Literal(dist.description, lang="sv")))
+    graph.add((node, IRI(DCAT + "accessURL"), IRI(url)))
+    graph.add((node, IRI(DCAT + "downloadURL"), IRI(url)))
+    graph.add((node, IRI(DCT + "format"), IRI(FILE_TYPE + dist.format.file_type)))
     if dist.format.media_type:
-        graph.add(node, IRI(DCAT + "mediaType"), IRI(IANA + dist.format.media_type))
-    graph.add(node, IRI(DCT + "license"), IRI(CC0))
-    graph.add(node, IRI(DCATAP + "availability"), IRI(STABLE))
-    graph.add(node, IRI(DCAT + "byteSize"), Literal(str(len(content)), datatype=XSD + "nonNegativeInteger"))
-    graph.add(node, IRI(DCT + "modified"), Literal(updated_at, datatype=XSD + "dateTime"))
-    checksum = _typed(graph, f"{node.value}#sha256", SPDX + "Checksum")
-    graph.add(checksum, IRI(SPDX + "algorithm"), IRI(SHA256))
+        graph.add((node, IRI(DCAT + "mediaType"), IRI(IANA + dist.format.media_type)))
+    graph.add((node, IRI(DCT + "license"), IRI(CC0)))
+    graph.add((node, IRI(DCATAP + "availability"), IRI(STABLE)))
+    graph.add((node, IRI(DCAT + "byteSize"), Literal(str(len(content)), datatype=XSD + "nonNegativeInteger")))
+    graph.add((node, IRI(DCT + "modified"), Literal(updated_at, datatype=XSD + "dateTime")))
+    checksum = _typed(graph, f"{node}#sha256", SPDX + "Checksum")
+    graph.add((checksum, IRI(SPDX + "algorithm"), IRI(SHA256)))
     graph.add(
-        checksum,
-        IRI(SPDX + "checksumValue"),
-        Literal(hashlib.sha256(content).hexdigest(), datatype=XSD + "hexBinary"),
+        (
+            checksum,
+            IRI(SPDX + "checksumValue"),
+            Literal(hashlib.sha256(content).hexdigest(), datatype=XSD + "hexBinary"),
+        )
     )
-    graph.add(node, IRI(SPDX + "checksum"), checksum)
+    graph.add((node, IRI(SPDX + "checksum"), checksum))
     return node
 
 
@@ -214,33 +218,33 @@ def _add_dataset(
     files: Mapping[str, bytes],
     updated_at: str,
     period: tuple[str, str] | None,
-) -> IRI:
+) -> URIRef:
     iri = dataset_iri(config, table)
     node = _typed(graph, iri, DCAT + "Dataset")
-    graph.add(node, IRI(DCT + "title"), Literal(table.title_sv, lang="sv"))
-    graph.add(node, IRI(DCT + "title"), Literal(table.title_en, lang="en"))
-    graph.add(node, IRI(DCT + "description"), Literal(table.description_sv, lang="sv"))
-    graph.add(node, IRI(DCT + "description"), Literal(table.description_en, lang="en"))
-    graph.add(node, IRI(DCT + "identifier"), Literal(dataset_uuid(config, table)))
-    graph.add(node, IRI(DCT + "publisher"), IRI(config.publisher_iri))
-    graph.add(node, IRI(DCAT + "contactPoint"), IRI(f"{config.base_url}#kontakt"))
-    graph.add(node, IRI(DCAT + "landingPage"), IRI(config.base_url))
+    graph.add((node, IRI(DCT + "title"), Literal(table.title_sv, lang="sv")))
+    graph.add((node, IRI(DCT + "title"), Literal(table.title_en, lang="en")))
+    graph.add((node, IRI(DCT + "description"), Literal(table.description_sv, lang="sv")))
+    graph.add((node, IRI(DCT + "description"), Literal(table.description_en, lang="en")))
+    graph.add((node, IRI(DCT + "identifier"), Literal(dataset_uuid(config, table))))
+    graph.add((node, IRI(DCT + "publisher"), IRI(config.publisher_iri)))
+    graph.add((node, IRI(DCAT + "contactPoint"), IRI(f"{config.base_url}#kontakt")))
+    graph.add((node, IRI(DCAT + "landingPage"), IRI(config.base_url)))
     for keyword in table.keywords:
-        graph.add(node, IRI(DCAT + "keyword"), Literal(keyword, lang="sv"))
+        graph.add((node, IRI(DCAT + "keyword"), Literal(keyword, lang="sv")))
     for code in THEMES:
-        graph.add(node, IRI(DCAT + "theme"), IRI(f"{DATA_THEME}/{code}"))
-    graph.add(node, IRI(DCT + "language"), IRI(SWEDISH))
-    graph.add(node, IRI(DCT + "spatial"), IRI(SWEDEN))
-    graph.add(node, IRI(DCT + "accrualPeriodicity"), IRI(DAILY))
-    graph.add(node, IRI(DCT + "accessRights"), IRI(PUBLIC))
-    graph.add(node, IRI(DCT + "modified"), Literal(updated_at, datatype=XSD + "dateTime"))
+        graph.add((node, IRI(DCAT + "theme"), IRI(f"{DATA_THEME}/{code}")))
+    graph.add((node, IRI(DCT + "language"), IRI(SWEDISH)))
+    graph.add((node, IRI(DCT + "spatial"), IRI(SWEDEN)))
+    graph.add((node, IRI(DCT + "accrualPeriodicity"), IRI(DAILY)))
+    graph.add((node, IRI(DCT + "accessRights"), IRI(PUBLIC)))
+    graph.add((node, IRI(DCT + "modified"), Literal(updated_at, datatype=XSD + "dateTime")))
     if period:
         span = _typed(graph, f"{iri}#period", DCT + "PeriodOfTime")
-        graph.add(span, IRI(DCAT + "startDate"), Literal(period[0], datatype=XSD + "date"))
-        graph.add(span, IRI(DCAT + "endDate"), Literal(period[1], datatype=XSD + "date"))
-        graph.add(node, IRI(DCT + "temporal"), span)
+        graph.add((span, IRI(DCAT + "startDate"), Literal(period[0], datatype=XSD + "date")))
+        graph.add((span, IRI(DCAT + "endDate"), Literal(period[1], datatype=XSD + "date")))
+        graph.add((node, IRI(DCT + "temporal"), span))
     for dist in distributions:
-        graph.add(node, IRI(DCAT + "distribution"), IRI(f"{iri}/{dist.format.extension}"))
+        graph.add((node, IRI(DCAT + "distribution"), IRI(f"{iri}/{dist.format.extension}")))
     for dist in distributions:
         _add_distribution(graph, config, iri, dist, files[dist.path], updated_at)
     return node
@@ -256,20 +260,20 @@ def build_catalog(
     """The whole catalogue graph: catalogue, publisher, contact, datasets, distributions, vocabulary."""
     graph = Graph()
     catalog = _typed(graph, catalog_iri(config), DCAT + "Catalog")
-    graph.add(catalog, IRI(DCT + "title"), Literal(config.title_sv, lang="sv"))
-    graph.add(catalog, IRI(DCT + "title"), Literal(config.title_en, lang="en"))
-    graph.add(catalog, IRI(DCT + "description"), Literal(config.description_sv, lang="sv"))
-    graph.add(catalog, IRI(DCT + "description"), Literal(config.description_en, lang="en"))
-    graph.add(catalog, IRI(DCT + "publisher"), IRI(config.publisher_iri))
-    graph.add(catalog, IRI(DCT + "license"), IRI(CC0))
-    graph.add(catalog, IRI(FOAF + "homepage"), IRI(config.base_url))
-    graph.add(catalog, IRI(DCT + "language"), IRI(SWEDISH))
-    graph.add(catalog, IRI(DCT + "spatial"), IRI(SWEDEN))
-    graph.add(catalog, IRI(DCT + "issued"), Literal(issued, datatype=XSD + "dateTime"))
-    graph.add(catalog, IRI(DCT + "modified"), Literal(updated_at, datatype=XSD + "dateTime"))
-    graph.add(catalog, IRI(DCAT + "themeTaxonomy"), IRI(DATA_THEME))
+    graph.add((catalog, IRI(DCT + "title"), Literal(config.title_sv, lang="sv")))
+    graph.add((catalog, IRI(DCT + "title"), Literal(config.title_en, lang="en")))
+    graph.add((catalog, IRI(DCT + "description"), Literal(config.description_sv, lang="sv")))
+    graph.add((catalog, IRI(DCT + "description"), Literal(config.description_en, lang="en")))
+    graph.add((catalog, IRI(DCT + "publisher"), IRI(config.publisher_iri)))
+    graph.add((catalog, IRI(DCT + "license"), IRI(CC0)))
+    graph.add((catalog, IRI(FOAF + "homepage"), IRI(config.base_url)))
+    graph.add((catalog, IRI(DCT + "language"), IRI(SWEDISH)))
+    graph.add((catalog, IRI(DCT + "spatial"), IRI(SWEDEN)))
+    graph.add((catalog, IRI(DCT + "issued"), Literal(issued, datatype=XSD + "dateTime")))
+    graph.add((catalog, IRI(DCT + "modified"), Literal(updated_at, datatype=XSD + "dateTime")))
+    graph.add((catalog, IRI(DCAT + "themeTaxonomy"), IRI(DATA_THEME)))
     for table, _, _ in datasets:
-        graph.add(catalog, IRI(DCAT + "dataset"), IRI(dataset_iri(config, table)))
+        graph.add((catalog, IRI(DCAT + "dataset"), IRI(dataset_iri(config, table))))
     _add_publisher(graph, config)
     _add_contact(graph, config)
     for table, distributions, period in datasets:

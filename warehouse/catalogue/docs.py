@@ -96,7 +96,8 @@ def render_changelog(meta: ReleaseMeta) -> bytes:
             f"## {entry['release']} ({entry['updated_at']})",
             "",
             f"- {counts['meetings']} meetings, {counts['summaries']} summaries, "
-            f"{counts['agenda_items']} agenda items, {counts['municipalities']} municipalities.",
+            f"{counts['agenda_items']} agenda items, {counts.get('invitations', 0)} open invitations, "
+            f"{counts['municipalities']} municipalities.",
             f"- Meetings: {changes['new']} new, {changes['changed']} changed, {changes['cancelled']} cancelled, "
             f"{changes['removed']} removed.",
             f"- Summaries: {changes['new_summaries']} new, {changes['removed_summaries']} removed.",
@@ -117,12 +118,15 @@ def render_readme(config: CatalogueConfig, sources: Sequence[Row], meta: Release
         "",
         "## Files",
         "",
-        "- `meetings`, `summaries`, `agenda_items`, `municipalities` as `.csv` (Excel-friendly), `.parquet`",
-        "  and `.jsonl`; `datapackage.json` describes the CSV files (Frictionless Data Package, with types,",
+        "- `meetings` (every activity: dialogue, council, committee, information, other), `summaries`,",
+        "  `agenda_items`, `invitations` (open invitations without a date yet), `municipalities` as `.csv`",
+        "  (Excel-friendly; lists joined with ';', booleans true/false), `.parquet` and `.jsonl`;",
+        "  `datapackage.json` describes the CSV files (Frictionless Data Package, with types,",
         "  keys, sizes and SHA-256 hashes); `DATA-DICTIONARY.md` explains every column.",
         "- `meetings.ics`: all meetings as a calendar to subscribe to; `kommun/<code>/meetings.ics` per",
         "  municipality. UIDs stay when a meeting is retitled, moved to another place or time, or",
-        "  cancelled; cancelled meetings stay with STATUS:CANCELLED.",
+        "  cancelled; cancelled meetings stay with STATUS:CANCELLED; CATEGORIES name the activity and the",
+        "  topics; all-day events do not mark the day as busy (TRANSP:TRANSPARENT).",
         "- `catalog.rdf` / `catalog.ttl`: the DCAT-AP-SE 3.0.1 catalogue for dataportal.se;",
         "  `events.jsonld`: meetings as schema.org Events; `feed.atom`: new, changed and cancelled meetings.",
         "- `SHA256SUMS`: checksums of every file (`sha256sum -c SHA256SUMS`); `CHANGELOG.md`: the releases.",

@@ -49,6 +49,9 @@ def meeting_event(meeting: Row, base_url: str) -> dict[str, Any]:
         "@id": f"{base_url}#{meeting['meeting_id']}",
         "identifier": meeting["uid"],
         "name": meeting.get("title") or "Dialogmöte",
+        # schema.org has no property for the kind of meeting: additionalType (Text) carries the
+        # catalogue's activity code, the same value as meetings.activity.
+        "additionalType": meeting.get("activity") or "other",
         "startDate": meeting.get("start_at") or meeting["date"],
         "eventStatus": _status(meeting),
         "location": _location(meeting),

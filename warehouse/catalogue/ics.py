@@ -1,21 +1,31 @@
 """meetings.ics: RFC 5545 calendars of the meetings, for everyone and per municipality.
 
-Times are local Swedish time with TZID=Europe/Stockholm and its VTIMEZONE.
-Every stamp comes from the data (first seen, revised at), never from the
-clock, so the file is byte-identical when the meetings did not change.
-Cancelled meetings stay in the feed with STATUS:CANCELLED so subscribed
-calendars remove or strike them.
+Written with the `icalendar` library (escaping, folding, value types). Times
+are local Swedish time with TZID=Europe/Stockholm and a VTIMEZONE the library
+generates from the time-zone database for the years the meetings span. Every
+stamp comes from the data (first seen, revised at), never from the clock, and
+properties are written in the order added, so the file is byte-identical when
+the meetings did not change. Cancelled meetings stay in the feed with
+STATUS:CANCELLED so subscribed calendars remove or strike them. All-day
+events are TRANSP:TRANSPARENT: a meeting without a time never blocks a day.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from datetime import date, timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from icalendar import Calendar, Event, Timezone
+
+from warehouse.catalogue.labels import activity_label
 
 Row = dict[str, Any]
 PRODID = "-//kommundialog//Kommundialog open data//SV"
-MAX_OCTETS = 75
+TZID = "Europe/Stockholm"
+STOCKHOLM = ZoneInfo(TZID)
+MAX_OCTETS = 75  # RFC 5545 content lines; validate.py checks every line against it
 STATUS = {"scheduled": "CONFIRMED", "cancelled": "CANCELLED", "postponed": "TENTATIVE"}
 SUMMARY_PREFIX = {"cancelled": "INSTÄLLT: ", "postponed": "UPPSKJUTET: "}
 ATTENDANCE_TEXT = {
@@ -23,77 +33,32 @@ ATTENDANCE_TEXT = {
     "online": "Digitalt (online)",
     "hybrid": "På plats och digitalt (hybrid)",
 }
-# Sweden's rules since 1996 (EU summer time): the VTIMEZONE every TZID refers to.
-VTIMEZONE = (
-    "BEGIN:VTIMEZONE",
-    "TZID:Europe/Stockholm",
-    "X-LIC-LOCATION:Europe/Stockholm",
-    "BEGIN:DAYLIGHT",
-    "TZOFFSETFROM:+0100",
-    "TZOFFSETTO:+0200",
-    "TZNAME:CEST",
-    "DTSTART:19700329T020000",
-    "RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU",
-    "END:DAYLIGHT",
-    "BEGIN:STANDARD",
-    "TZOFFSETFROM:+0200",
-    "TZOFFSETTO:+0100",
-    "TZNAME:CET",
-    "DTSTART:19701025T030000",
-    "RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU",
-    "END:STANDARD",
-    "END:VTIMEZONE",
-)
+REFRESH = timedelta(hours=12)
 
 
-def escape_text(value: str) -> str:
-    """RFC 5545 TEXT escaping: backslash, semicolon, comma and line breaks."""
-    value = value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,")
-    return value.replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\n")
+def _utc(iso_utc: str) -> datetime:
+    """'2024-06-01T06:00:00Z' as an aware UTC datetime (written as 20240601T060000Z)."""
+    return datetime.fromisoformat(iso_utc)
 
 
-def fold(line: str) -> str:
-    """Fold a content line at 75 octets without splitting a UTF-8 character."""
-    pieces, current, size = [], "", 0
-    for char in line:
-        width = len(char.encode("utf-8"))
-        limit = MAX_OCTETS if not pieces else MAX_OCTETS - 1
-        if size + width > limit:
-            pieces.append(current)
-            current, size = "", 0
-        current += char
-        size += width
-    pieces.append(current)
-    return "\r\n ".join(pieces)
+def _local(day: str, clock: str) -> datetime:
+    return datetime.combine(date.fromisoformat(day), time.fromisoformat(clock), tzinfo=STOCKHOLM)
 
 
-def _stamp(iso_utc: str) -> str:
-    """'2024-06-01T06:00:00Z' -> '20240601T060000Z'."""
-    return iso_utc.replace("-", "").replace(":", "")
-
-
-def _local(day: str, clock: str) -> str:
-    return day.replace("-", "") + "T" + clock.replace(":", "") + "00"
-
-
-def _when(meeting: Row) -> list[str]:
-    """DTSTART/DTEND: timed in Europe/Stockholm, or a whole day when no time is known."""
+def _add_when(event: Event, meeting: Row) -> None:
+    """DTSTART/DTEND: timed in Europe/Stockholm, or a whole (transparent) day when no time is known."""
     day = meeting["date"]
     if not meeting.get("start"):
-        following = _next_day(day)
-        return [f"DTSTART;VALUE=DATE:{day.replace('-', '')}", f"DTEND;VALUE=DATE:{following}"]
-    lines = [f"DTSTART;TZID=Europe/Stockholm:{_local(day, meeting['start'])}"]
+        event.add("dtstart", date.fromisoformat(day))
+        event.add("dtend", date.fromisoformat(day) + timedelta(days=1))
+        return
+    event.add("dtstart", _local(day, meeting["start"]))
     if meeting.get("end") and meeting["end"] > meeting["start"]:
-        lines.append(f"DTEND;TZID=Europe/Stockholm:{_local(day, meeting['end'])}")
-    return lines
-
-
-def _next_day(day: str) -> str:
-    return (date.fromisoformat(day) + timedelta(days=1)).strftime("%Y%m%d")
+        event.add("dtend", _local(day, meeting["end"]))
 
 
 def _description(meeting: Row, topic_label: Callable[[str], str]) -> str:
-    parts = []
+    parts = [f"Aktivitet: {activity_label(meeting.get('activity'))} ({meeting.get('activity') or 'other'})"]
     if meeting.get("theme"):
         parts.append(f"Tema: {meeting['theme']}")
     if meeting.get("organiser"):
@@ -106,53 +71,67 @@ def _description(meeting: Row, topic_label: Callable[[str], str]) -> str:
     return "\n".join(parts)
 
 
-def event_lines(meeting: Row, topic_label: Callable[[str], str]) -> list[str]:
+def meeting_event(meeting: Row, topic_label: Callable[[str], str]) -> Event:
     """One VEVENT; the meeting must have a date."""
     title = meeting.get("title") or "Dialogmöte"
     location = ", ".join(v for v in (meeting.get("place"), meeting.get("address")) if v)
-    lines = [
-        "BEGIN:VEVENT",
-        f"UID:{meeting['uid']}",
-        f"DTSTAMP:{_stamp(meeting['revised_at'])}",
-        f"CREATED:{_stamp(meeting['first_seen_at'])}",
-        f"LAST-MODIFIED:{_stamp(meeting['revised_at'])}",
-        f"SEQUENCE:{meeting['revision']}",
-        *_when(meeting),
-        f"SUMMARY:{escape_text(SUMMARY_PREFIX.get(meeting['status'], '') + title)}",
-        f"STATUS:{STATUS[meeting['status']]}",
-    ]
+    activity = meeting.get("activity") or "other"
+    event = Event()
+    event.add("uid", meeting["uid"])
+    event.add("dtstamp", _utc(meeting["revised_at"]))
+    event.add("created", _utc(meeting["first_seen_at"]))
+    event.add("last-modified", _utc(meeting["revised_at"]))
+    event.add("sequence", meeting["revision"])
+    _add_when(event, meeting)
+    event.add("summary", SUMMARY_PREFIX.get(meeting["status"], "") + title)
+    event.add("status", STATUS[meeting["status"]])
     if location:
-        lines.append(f"LOCATION:{escape_text(location)}")
-    lines.append(f"DESCRIPTION:{escape_text(_description(meeting, topic_label))}")
+        event.add("location", location)
+    event.add("description", _description(meeting, topic_label))
+    # One CATEGORIES for the activity (a calendar can colour or filter by it), one for the topics.
+    event.add("categories", [activity_label(activity)])
     if meeting.get("topics"):
-        lines.append("CATEGORIES:" + ",".join(escape_text(topic_label(t)) for t in meeting["topics"]))
-    lines += [f"URL:{meeting['page_url']}", "TRANSP:OPAQUE", "END:VEVENT"]
-    return lines
+        event.add("categories", [topic_label(t) for t in meeting["topics"]])
+    event.add("x-kommundialog-activity", activity)
+    event.add("url", meeting["page_url"])
+    event.add("transp", "OPAQUE" if meeting.get("start") else "TRANSPARENT")
+    return event
+
+
+def _timezone(dated: Sequence[Row]) -> Timezone:
+    """The VTIMEZONE for the years the meetings span (generated from the time-zone database)."""
+    years = [int(m["date"][:4]) for m in dated] or [1970]
+    return Timezone.from_tzid(TZID, first_date=date(min(years), 1, 1), last_date=date(max(years) + 1, 1, 1))
 
 
 def render_calendar(
-    meetings: Sequence[Row], name: str, topic_label: Callable[[str], str], description: str
+    meetings: Sequence[Row],
+    name: str,
+    topic_label: Callable[[str], str],
+    description: str,
+    events: Mapping[str, Event] | None = None,
 ) -> bytes:
-    """A whole calendar: dated meetings in date order, CRLF line ends, folded lines."""
-    lines = [
-        "BEGIN:VCALENDAR",
-        "VERSION:2.0",
-        f"PRODID:{PRODID}",
-        "CALSCALE:GREGORIAN",
-        "METHOD:PUBLISH",
-        f"NAME:{escape_text(name)}",
-        f"X-WR-CALNAME:{escape_text(name)}",
-        f"DESCRIPTION:{escape_text(description)}",
-        f"X-WR-CALDESC:{escape_text(description)}",
-        "X-WR-TIMEZONE:Europe/Stockholm",
-        "REFRESH-INTERVAL;VALUE=DURATION:PT12H",
-        "X-PUBLISHED-TTL:PT12H",
-        *VTIMEZONE,
-    ]
+    """A whole calendar: dated meetings in date order, CRLF line ends, folded lines.
+
+    `events` (by UID) lets the calendars of one release share the VEVENTs built once.
+    """
+    calendar = Calendar()
+    calendar.add("version", "2.0")
+    calendar.add("prodid", PRODID)
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", "PUBLISH")
+    calendar.add("name", name)
+    calendar.add("x-wr-calname", name)
+    calendar.add("description", description)
+    calendar.add("x-wr-caldesc", description)
+    calendar.add("x-wr-timezone", TZID)
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT12H")
     dated = sorted(
         (m for m in meetings if m.get("date")), key=lambda m: (m["date"], m.get("start") or "", m["uid"])
     )
+    calendar.add_component(_timezone(dated))
     for meeting in dated:
-        lines += event_lines(meeting, topic_label)
-    lines.append("END:VCALENDAR")
-    return "".join(fold(line) + "\r\n" for line in lines).encode("utf-8")
+        event = events.get(meeting["uid"]) if events else None
+        calendar.add_component(event or meeting_event(meeting, topic_label))
+    return calendar.to_ical(sorted=False)

@@ -16,12 +16,21 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from dateutil.rrule import MONTHLY, rrule
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+from tasks.records import ACTIVITIES
 from warehouse.catalogue.config import CatalogueConfig
 from warehouse.catalogue.coverage import coverage_view
 from warehouse.catalogue.events import events_document, script_json
-from warehouse.catalogue.rows import STOCKHOLM, Snapshot, municipality_calendar, municipality_page
+from warehouse.catalogue.labels import ACTIVITY_EN, ACTIVITY_SV, channel_label
+from warehouse.catalogue.rows import (
+    STOCKHOLM,
+    Snapshot,
+    is_dialogue_activity,
+    municipality_calendar,
+    municipality_page,
+)
 from warehouse.catalogue.schema import TABLES
 
 Row = dict[str, Any]
@@ -109,7 +118,19 @@ def meeting_view(meeting: Row, topics: TopicLabels, as_of_day: str) -> dict[str,
         "attendance_sv": ATTENDANCE_SV.get(meeting.get("attendance") or "", ""),
         "attendance_en": ATTENDANCE_EN.get(meeting.get("attendance") or "", ""),
         "topic_labels": [(t, topics.label(t)) for t in meeting.get("topics") or []],
+        "activity": meeting.get("activity") or "other",
+        "activity_sv": ACTIVITY_SV.get(meeting.get("activity") or "other", ""),
+        "activity_en": ACTIVITY_EN.get(meeting.get("activity") or "other", ""),
         "upcoming": bool(meeting.get("date")) and meeting["date"] >= as_of_day,
+    }
+
+
+def invitation_view(invitation: Row, topics: TopicLabels) -> dict[str, Any]:
+    """What the invitations section shows: topic and sign-up channel labels."""
+    return {
+        **invitation,
+        "topic_labels": [topics.label(t) for t in invitation.get("topics") or []],
+        "channel_labels": [channel_label(c) for c in invitation.get("channels") or []],
     }
 
 
@@ -123,15 +144,17 @@ def split_meetings(views: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]
 
 
 def _months(first: date, last: date) -> list[str]:
-    months, year, month = [], first.year, first.month
-    while (year, month) <= (last.year, last.month):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return months
+    """'YYYY-MM' of every month from the first day's month to the last day's (dateutil's rrule)."""
+    starts = rrule(MONTHLY, dtstart=first.replace(day=1), until=last)
+    return [start.strftime("%Y-%m") for start in starts]
 
 
 def activity_chart(meetings: Sequence[Row]) -> dict[str, Any]:
-    """Bars of dated meetings per month from the first to the last month with a meeting."""
+    """Bars of dated meetings per month from the first to the last month with a meeting.
+
+    The page passes dialogue activity only (rows.is_dialogue_activity): committee sittings and
+    information meetings are published and listed, but are not dialogue.
+    """
     days = sorted(date.fromisoformat(m["date"]) for m in meetings if m.get("date"))
     if not days:
         return {"bars": [], "ticks": [], "max": 0, "rows": [], "width": CHART_WIDTH, "height": CHART_HEIGHT}
@@ -216,6 +239,8 @@ def _page(context: PageContext, meetings: Sequence[Row], municipality: Row | Non
     for item in context.snapshot.agenda_items:
         items_by_summary.setdefault(item["summary_id"], []).append(item)
     used_topics = sorted({t for m in meetings for t in m.get("topics") or []}, key=context.topics.label)
+    invitations = [i for i in context.snapshot.invitations if code is None or i["municipality_code"] == code]
+    used_activities = {m.get("activity") or "other" for m in meetings}
     template = _environment().get_template("page.html.j2")
     html = template.render(
         root=root,
@@ -228,7 +253,10 @@ def _page(context: PageContext, meetings: Sequence[Row], municipality: Row | Non
         summaries=summaries,
         items_by_summary=items_by_summary,
         topics=[(t, context.topics.label(t), context.topics.en.get(t, t)) for t in used_topics],
-        chart=activity_chart(meetings),
+        chart=activity_chart([m for m in meetings if is_dialogue_activity(m)]),
+        dialogue_count=sum(1 for m in meetings if is_dialogue_activity(m)),
+        activities=[(a, ACTIVITY_SV[a], ACTIVITY_EN[a]) for a in ACTIVITIES if a in used_activities],
+        invitations=[invitation_view(i, context.topics) for i in invitations],
         tables=_table_downloads(context),
         downloads=downloads(context.sizes, context.media_types),
         human_size=human_size,
@@ -247,7 +275,7 @@ def _page(context: PageContext, meetings: Sequence[Row], municipality: Row | Non
 def _table_downloads(context: PageContext) -> list[dict[str, Any]]:
     rows = []
     for table in TABLES:
-        formats = [("CSV", "csv"), ("Parquet", "parquet"), ("JSON Lines", "jsonl")]
+        formats = [("CSV", "csv"), ("Parquet", "parquet"), ("JSON Lines", "jsonl")]  # every table
         if table.name in ("meetings", "summaries"):
             formats.append(("JSON", "json"))
         rows.append(

@@ -20,13 +20,14 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from tasks.extract.fields import redact_personal_contacts
-from warehouse.catalogue.schema import AGENDA_ITEMS, MEETINGS, MUNICIPALITIES, SUMMARIES, Table
+from tasks.records import DIALOGUE_ACTIVITIES
+from warehouse.catalogue.schema import AGENDA_ITEMS, INVITATIONS, MEETINGS, MUNICIPALITIES, SUMMARIES, Table
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 Row = dict[str, Any]
 
 MEETINGS_SQL = """
-SELECT m.meeting_id, s.municipality, m.municipality_code, m.title,
+SELECT m.meeting_id, s.municipality, m.municipality_code, m.title, coalesce(m.activity, 'other') AS activity,
        m.meeting_date AS date, m.month_day, m.start_time AS start, m.end_time AS "end",
        m.place, m.address, m.attendance, m.status, m.topics, m.theme, m.organiser,
        m.page_url, m.source_id, m.year_basis, m.first_seen_at
@@ -44,6 +45,13 @@ SELECT su.summary_id, s.municipality, su.municipality_code, su.body,
 FROM summaries su JOIN sources s USING (source_id)
 ORDER BY su.meeting_date NULLS LAST, su.summary_id
 """
+INVITATIONS_SQL = """
+SELECT i.invitation_id, s.municipality, i.municipality_code, i.title, i.topics, i.channels, i.mailbox,
+       i.deadline, i.published, i.page_url, i.source_id, i.first_seen_at
+FROM invitations i JOIN sources s USING (source_id)
+WHERE i.deadline IS NULL OR i.deadline >= $as_of_day
+ORDER BY i.municipality_code, i.published DESC NULLS LAST, i.invitation_id
+"""
 MUNICIPALITIES_SQL = """
 SELECT DISTINCT s.municipality_code, coalesce(mu.municipality, s.municipality) AS municipality
 FROM sources s LEFT JOIN municipalities mu USING (municipality_code) ORDER BY s.municipality_code
@@ -60,6 +68,7 @@ class Snapshot:
     municipalities: list[Row]
     sources: list[Row]
     coverage: list[Row] = field(default_factory=list)  # the national registry's coverage (issue 13)
+    invitations: list[Row] = field(default_factory=list)
 
 
 def iso_utc(value: datetime) -> str:
@@ -88,8 +97,8 @@ def public_row(row: Row, table: Table) -> Row:
     return clean
 
 
-def _query(con: duckdb.DuckDBPyConnection, sql: str) -> list[Row]:
-    cursor = con.execute(sql)
+def _query(con: duckdb.DuckDBPyConnection, sql: str, parameters: dict[str, Any] | None = None) -> list[Row]:
+    cursor = con.execute(sql, parameters or {})
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
@@ -119,6 +128,22 @@ def summary_rows(con: duckdb.DuckDBPyConnection) -> list[Row]:
     return [public_row(raw, SUMMARIES) for raw in _query(con, SUMMARIES_SQL)]
 
 
+def invitation_rows(con: duckdb.DuckDBPyConnection, as_of_day: date) -> list[Row]:
+    """Invitations still open on the data's day: no deadline, or a deadline not yet passed."""
+    rows = []
+    for raw in _query(con, INVITATIONS_SQL, {"as_of_day": as_of_day}):
+        row = public_row(raw, INVITATIONS)
+        row["topics"] = list(row.get("topics") or [])
+        row["channels"] = list(row.get("channels") or [])
+        rows.append(row)
+    return rows
+
+
+def is_dialogue_activity(meeting: Row) -> bool:
+    """Whether a meeting counts as dialogue activity (DIALOGUE_ACTIVITIES) in counts and charts."""
+    return meeting.get("activity") in DIALOGUE_ACTIVITIES
+
+
 def agenda_item_rows(summaries: Sequence[Row]) -> list[Row]:
     """Agenda items, unpacked from each summary's items_json in the page's order."""
     rows = []
@@ -138,16 +163,23 @@ def agenda_item_rows(summaries: Sequence[Row]) -> list[Row]:
 
 
 def municipality_rows(
-    con: duckdb.DuckDBPyConnection, meetings: Sequence[Row], summaries: Sequence[Row], base_url: str
+    con: duckdb.DuckDBPyConnection,
+    meetings: Sequence[Row],
+    summaries: Sequence[Row],
+    base_url: str,
+    invitations: Sequence[Row] = (),
 ) -> list[Row]:
     """Municipalities named by the sources table (code, name), with counts and catalogue links."""
     rows = []
     for raw in _query(con, MUNICIPALITIES_SQL):
         code = raw["municipality_code"]
+        own = [m for m in meetings if m["municipality_code"] == code]
         row = {
             "municipality_code": code,
             "municipality": raw["municipality"],
-            "meetings": sum(1 for m in meetings if m["municipality_code"] == code),
+            "meetings": len(own),
+            "dialogue_meetings": sum(1 for m in own if is_dialogue_activity(m)),
+            "invitations": sum(1 for i in invitations if i["municipality_code"] == code),
             "summaries": sum(1 for s in summaries if s["municipality_code"] == code),
             "page_url": f"{base_url}{municipality_page(code)}",
             "calendar_url": f"{base_url}{municipality_calendar(code)}",
@@ -174,16 +206,23 @@ def municipality_calendar(code: str) -> str:
 
 
 def read_snapshot(con: duckdb.DuckDBPyConnection, base_url: str) -> Snapshot:
-    """Read every published table from the warehouse (no clock, no network)."""
+    """Read every published table from the warehouse (no clock, no network).
+
+    Invitations are open as of the data's day (Swedish date of the data's time), never the clock's.
+    """
     meetings = meeting_rows(con)
     summaries = summary_rows(con)
+    as_of = data_as_of(con)
+    as_of_day = as_of.astimezone(STOCKHOLM).date() if as_of else date.min
+    invitations = invitation_rows(con, as_of_day)
     return Snapshot(
         meetings=meetings,
         summaries=summaries,
         agenda_items=agenda_item_rows(summaries),
-        municipalities=municipality_rows(con, meetings, summaries, base_url),
+        municipalities=municipality_rows(con, meetings, summaries, base_url, invitations),
         sources=source_rows(con),
         coverage=_coverage_rows(con),
+        invitations=invitations,
     )
 
 
@@ -207,6 +246,7 @@ def data_as_of(con: duckdb.DuckDBPyConnection) -> datetime | None:
     if latest_run is not None:
         return latest_run
     seen = con.execute(
-        "SELECT greatest((SELECT max(last_seen_at) FROM meetings), (SELECT max(last_seen_at) FROM summaries))"
+        "SELECT greatest((SELECT max(last_seen_at) FROM meetings), (SELECT max(last_seen_at) FROM summaries), "
+        "(SELECT max(last_seen_at) FROM invitations))"
     ).fetchone()[0]
     return seen

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tasks.records import ATTENDANCE_MODES, STATUSES
+from tasks.records import ACTIVITIES, ATTENDANCE_MODES, DIALOGUE_ACTIVITIES, STATUSES
 
 MUNICIPALITY_CODE = r"^[0-9]{4}$"
 CLOCK_FORMAT = "%H:%M"
@@ -105,15 +105,17 @@ _FIRST_SEEN = Column(
 
 MEETINGS = Table(
     name="meetings",
-    title_sv="Dialogmöten",
-    title_en="Dialogue meetings",
+    title_sv="Möten",
+    title_en="Meetings",
     description_sv=(
-        "Medborgardialoger, dialogmöten, öppna utvecklingsgrupper och brukarråd som kommunerna "
-        "bjuder in till: datum, tid, plats, deltagandeform, status och ämnen."
+        "Medborgardialoger, dialogmöten, öppna utvecklingsgrupper, råd, nämndsammanträden och "
+        "informationsmöten som kommunerna annonserar: aktivitet, datum, tid, plats, deltagandeform, "
+        "status och ämnen."
     ),
     description_en=(
-        "Citizen dialogues, dialogue meetings, open development groups and user councils the "
-        "municipalities invite to: date, time, place, attendance mode, status and topics."
+        "Citizen dialogues, dialogue meetings, open development groups, councils, committee meetings and "
+        "information meetings the municipalities announce: activity, date, time, place, attendance mode, "
+        "status and topics."
     ),
     columns=(
         Column(
@@ -142,6 +144,18 @@ MEETINGS = Table(
         _MUNICIPALITY,
         _MUNICIPALITY_CODE,
         _text("title", "Title of the meeting or of the page announcing it."),
+        Column(
+            "activity",
+            "string",
+            "Kind of activity, from the page's own words: dialogue (citizen dialogue, dialogue meeting, "
+            "café, open development group), council (advisory councils), committee (nämnd, utskott, "
+            "fullmäktige, styrelse), information (information meetings, evenings for relatives or "
+            "parents) or other. Dialogue activity counts and charts count "
+            + " and ".join(DIALOGUE_ACTIVITIES)
+            + ".",
+            required=True,
+            enum=ACTIVITIES,
+        ),
         Column("date", "date", "Day of the meeting (ISO 8601), empty when the page gives no year."),
         Column(
             "month_day",
@@ -289,9 +303,31 @@ MUNICIPALITIES = Table(
             pattern=MUNICIPALITY_CODE,
         ),
         Column("municipality", "string", "Municipality name.", required=True),
-        Column("meetings", "integer", "Number of meetings published for the municipality.", True, minimum=0),
+        Column(
+            "meetings",
+            "integer",
+            "Number of meetings published for the municipality, every activity.",
+            True,
+            minimum=0,
+        ),
+        Column(
+            "dialogue_meetings",
+            "integer",
+            "Of those, dialogue activity: meetings whose activity is "
+            + " or ".join(DIALOGUE_ACTIVITIES)
+            + ".",
+            True,
+            minimum=0,
+        ),
         Column(
             "summaries", "integer", "Number of summaries published for the municipality.", True, minimum=0
+        ),
+        Column(
+            "invitations",
+            "integer",
+            "Number of open invitations published for the municipality.",
+            True,
+            minimum=0,
         ),
         Column("page_url", "string", "The municipality's page in this catalogue.", required=True),
         Column("calendar_url", "string", "The municipality's calendar (iCalendar) in this catalogue.", True),
@@ -300,7 +336,60 @@ MUNICIPALITIES = Table(
     keywords=("kommun", "kommunkod"),
 )
 
-TABLES: tuple[Table, ...] = (MEETINGS, SUMMARIES, AGENDA_ITEMS, MUNICIPALITIES)
+INVITATIONS = Table(
+    name="invitations",
+    title_sv="Öppna inbjudningar",
+    title_en="Open invitations",
+    description_sv=(
+        "Inbjudningar att delta eller anmäla intresse som ännu inte har ett datum (till exempel en "
+        "dialog man anmäler sig till): kommun, rubrik, ämnen, sätt att anmäla sig, funktionsbrevlåda, "
+        "sista anmälningsdag och sidan. Inga personuppgifter."
+    ),
+    description_en=(
+        "Invitations to take part or register interest that have no date yet (for example a dialogue "
+        "you sign up for): municipality, title, topics, sign-up channels, functional mailbox, deadline "
+        "and page. No personal data."
+    ),
+    columns=(
+        Column(
+            "invitation_id",
+            "string",
+            "Id of the invitation: 'i-' and 16 hex digits of the page address.",
+            required=True,
+            unique=True,
+            pattern=r"^i-[0-9a-f]{16}$",
+        ),
+        _MUNICIPALITY,
+        _MUNICIPALITY_CODE,
+        _text("title", "Title of the page that invites."),
+        Column(
+            "topics",
+            "list",
+            "Topic ids from the project's topic vocabulary (config/topics.yaml); ';' between ids in CSV.",
+        ),
+        Column(
+            "channels",
+            "list",
+            "How to sign up or register interest (e_service, phone, sms, email, form, ...); "
+            "';' between channels in CSV.",
+        ),
+        Column(
+            "mailbox",
+            "string",
+            "Functional mailbox to write to (for example socialtjansten@...); never a personal address.",
+        ),
+        Column("deadline", "date", "Last day to sign up, when the page names one (ISO 8601)."),
+        Column("published", "date", "Publication date of the page (ISO 8601)."),
+        _PAGE_URL,
+        _SOURCE_ID,
+        _FIRST_SEEN,
+    ),
+    primary_key="invitation_id",
+    foreign_keys=(ForeignKey("municipality_code", "municipalities", "municipality_code"),),
+    keywords=("inbjudan", "medborgardialog", "anmälan", "kommun"),
+)
+
+TABLES: tuple[Table, ...] = (MEETINGS, SUMMARIES, AGENDA_ITEMS, INVITATIONS, MUNICIPALITIES)
 # Fields whose change makes a new revision of a meeting (and a new calendar SEQUENCE).
 TRACKED_MEETING_FIELDS = (
     "title",
@@ -315,4 +404,5 @@ TRACKED_MEETING_FIELDS = (
     "topics",
     "theme",
     "organiser",
+    "activity",
 )

@@ -1,4 +1,5 @@
-// Kommundialog catalogue page: sorts meetings by the reader's date and filters them.
+// Kommundialog catalogue page: sorts meetings by the reader's date and filters them
+// (municipality, activity, topic, date).
 // Works from a file or any static host; reads only data-* attributes, never writes HTML.
 (function () {
   "use strict";
@@ -49,10 +50,12 @@
   function matches(row) {
     var kommun = value("kommun");
     var topic = value("amne");
+    var activity = value("aktivitet");
     var from = value("fran");
     var to = value("till");
     var date = row.dataset.date;
     if (kommun && row.dataset.kommun !== kommun) { return false; }
+    if (activity && row.dataset.activity !== activity) { return false; }
     if (topic && row.dataset.topics.split(" ").indexOf(topic) < 0) { return false; }
     if (from && (!date || date < from)) { return false; }
     if (to && (!date || date > to)) { return false; }
