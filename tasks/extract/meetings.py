@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, time
 from urllib.parse import urlsplit
 
+from tasks.extract.activity import classify_activity
 from tasks.extract.dates import (
     DateMention,
     TimeRange,
@@ -25,6 +26,14 @@ from tasks.extract.dates import (
     year_in_text,
 )
 from tasks.extract.document import Block
+from tasks.extract.evidence import (
+    is_bare_date_line,
+    is_past_event,
+    page_speaks_of_meetings,
+    section_has_evidence,
+    sentence_has_evidence,
+    sentence_span,
+)
 from tasks.extract.fields import (
     find_attendance,
     find_inline_labelled_place,
@@ -74,6 +83,8 @@ class Candidate:
     online: bool = False
     online_only: bool = False
     detail_ids: frozenset[int] = frozenset()
+    evidence: bool = False
+    details_given: bool = False
 
 
 def resolve_date(
@@ -132,19 +143,54 @@ def _stands_alone(block: Block, mention: DateMention, vocab: Vocabulary) -> bool
 
 
 def _mention_status(text: str, mentions: Sequence[DateMention], position: int, vocab: Vocabulary) -> str:
-    """Status of one date in a line: its own words, not a neighbour's.
+    """Status of one date in a line: its own sentence's words, not a neighbour's.
 
     'Mötet 5 maj flyttas till 12 maj': 5 maj is postponed, 12 maj is where it
-    moved (MOVED_HERE). A line with one date takes the whole line's words.
+    moved (MOVED_HERE). 'har beslutat att ställa in sammanträdet den 30 mars':
+    the words before the date count too. A line with one date also takes the
+    status of its other sentences that speak of a meeting ('Mötet är inställt.')
+    or are a status alone ('Inställt!').
     """
     mention = mentions[position]
-    before = text[mentions[position - 1].end if position else 0 : mention.start]
-    if vocab.new_date.search(before):
+    previous_end = mentions[position - 1].end if position else 0
+    next_start = mentions[position + 1].start if position + 1 < len(mentions) else len(text)
+    if vocab.new_date.search(text[previous_end : mention.start]):
         return MOVED_HERE
-    if len(mentions) == 1:
-        return find_status(text, vocab)
-    after = text[mention.end : mentions[position + 1].start if position + 1 < len(mentions) else len(text)]
-    return find_status(after, vocab)
+    own_start, own_end = sentence_span(text, mention.start, mention.end)
+    if len(mentions) > 1:
+        after_end = min(own_end, next_start) if position + 1 < len(mentions) else len(text)
+        return _clause_status(
+            text[max(own_start, previous_end) : mention.start], text[mention.end : after_end], vocab
+        )
+    status = _clause_status(text[own_start : mention.start], text[mention.end : own_end], vocab)
+    if status != "scheduled":
+        return status
+    for sentence in _other_sentences(text, own_start, own_end):
+        about_a_meeting = vocab.dialogue.search(sentence) or len(sentence.split()) <= STATUS_ALONE_WORDS
+        if about_a_meeting and (status := find_status(sentence, vocab)) != "scheduled":
+            return status
+    return "scheduled"
+
+
+def _clause_status(before: str, after: str, vocab: Vocabulary) -> str:
+    """Any status word after a date; before it only a cancellation ('att ställa in sammanträdet den 30 mars').
+
+    A move before a date names where a meeting moves to ('flyttas till mötet den 26 november').
+    """
+    status = find_status(after, vocab)
+    if status != "scheduled":
+        return status
+    return "cancelled" if vocab.cancelled.search(before) else "scheduled"
+
+
+# A sentence of at most this many words may be a status on its own ('Inställt!').
+STATUS_ALONE_WORDS = 3
+
+
+def _other_sentences(text: str, own_start: int, own_end: int) -> list[str]:
+    """The sentences of a line besides the one at [own_start, own_end)."""
+    rest = [text[:own_start], text[own_end:]]
+    return [s for part in rest for s in re.split(r"(?<=[.!?;])\s+", part) if s.strip(" .!?;")]
 
 
 def _candidate(
@@ -179,6 +225,8 @@ def _candidate(
         vocab.online.search(line) for line in _place_lines([block, *details], vocab)
     )
     segment = block.text[mention.end : next_start]
+    evidence = _has_evidence(block, mention, details, vocab)
+    details_given = bool(clock or place or address or online_place or status != "scheduled")
     return Candidate(
         mention=mention,
         block=block,
@@ -193,7 +241,19 @@ def _candidate(
         online=online_place or find_attendance(False, own_text, vocab) == "online",
         online_only=online_place and place is None and address is None,
         detail_ids=frozenset(id(b) for b in details),
+        evidence=evidence,
+        details_given=details_given,
     )
+
+
+def _has_evidence(block: Block, mention: DateMention, details: Sequence[Block], vocab: Vocabulary) -> bool:
+    """A meeting word in the date's sentence or the lines below it; for a list entry, in its headings."""
+    if sentence_has_evidence(block.text, mention, vocab):
+        return True
+    if any(vocab.meeting_evidence.search(b.text) for b in details):
+        return True
+    listed = block.tag in ("li", "dt", "dd", "tr") or is_bare_date_line(block, mention)
+    return listed and section_has_evidence(block, vocab)
 
 
 def _place_lines(blocks: Sequence[Block], vocab: Vocabulary) -> list[str]:
@@ -206,17 +266,32 @@ def _place_lines(blocks: Sequence[Block], vocab: Vocabulary) -> list[str]:
     return lines
 
 
-def find_candidates(blocks: Sequence[Block], vocab: Vocabulary, town: str | None) -> list[Candidate]:
-    """Every date mention that may be a meeting, with what its context says about it."""
+def find_candidates(
+    blocks: Sequence[Block],
+    vocab: Vocabulary,
+    town: str | None,
+    skip: frozenset[int] = frozenset(),
+    meeting_page: bool = True,
+) -> list[Candidate]:
+    """Every date mention with evidence of a meeting and no counter-evidence, with what its context says.
+
+    Evidence is a meeting word of the date's own (see `_has_evidence`) or, on a
+    page that speaks of meetings (`meeting_page`), a time, place or status of its own.
+    `skip` holds indexes of lines known not to date meetings (the page's own date stamp).
+    """
     found: list[Candidate] = []
     for index, block in enumerate(blocks):
-        if vocab.past_decision.search(block.text):
-            continue
-        if vocab.document_link.search(block.text):
+        if index in skip or vocab.document_link.search(block.text):
             continue  # 'Protokoll 2025-11-20 (pdf)' dates a document
         mentions = meeting_mentions(block.text, vocab)
         in_block = [_candidate(blocks, index, mentions, p, vocab, town) for p in range(len(mentions))]
-        found.extend(_share_list_time(in_block))
+        in_block = _share_list_time(in_block)
+        found.extend(
+            c
+            for c in in_block
+            if (c.evidence or (meeting_page and (c.details_given or c.start)))
+            and not is_past_event(block.text, c.mention, vocab)
+        )
     return _fill_same_place(_fill_same_time(found))
 
 
@@ -338,6 +413,18 @@ def _section_time(candidate: Candidate, blocks: Sequence[Block], vocab: Vocabula
     return None
 
 
+def _activity(
+    candidate: Candidate, blocks: Sequence[Block], title: str, page_text: str, vocab: Vocabulary
+) -> str:
+    """The activity named nearest the date: its sentence, its line and details, its headings, title, page."""
+    text = candidate.block.text
+    start, end = sentence_span(text, candidate.mention.start, candidate.mention.end)
+    details = [b.text for b in blocks if id(b) in candidate.detail_ids]
+    return classify_activity(
+        [text[start:end], text, *details, *reversed(candidate.block.headings), title, page_text], vocab
+    )
+
+
 def _attendance(place: str | None, address: str | None, online: bool) -> str | None:
     if online:
         return "hybrid" if place or address else "online"
@@ -345,14 +432,23 @@ def _attendance(place: str | None, address: str | None, online: bool) -> str | N
 
 
 def find_meetings(
-    title: str, blocks: Sequence[Block], evidence: YearEvidence, context: PageContext, vocab: Vocabulary
+    title: str,
+    blocks: Sequence[Block],
+    evidence: YearEvidence,
+    context: PageContext,
+    vocab: Vocabulary,
+    skip: frozenset[int] = frozenset(),
 ) -> list[Meeting]:
-    """Dated meetings on a dialogue page, one per day, details merged from every mention."""
+    """Dated meetings on a page, one per day, details merged from every mention.
+
+    `skip` holds indexes of blocks that date the page, not a meeting.
+    """
     town = context.municipality
     place, address = _page_place(title, blocks, vocab, town)
     place, _ = strip_online_part(place, vocab)
     shared = _shared_time(blocks, vocab)
-    candidates = find_candidates(blocks, vocab, town)
+    candidates = find_candidates(blocks, vocab, town, skip, page_speaks_of_meetings(title, blocks, vocab))
+    page_text = "\n".join(b.text for b in blocks)
     # Online words on a meeting's own lines concern that meeting; elsewhere, all of them.
     dated_lines = {id(c.block) for c in candidates}
     page_online = any(
@@ -403,6 +499,7 @@ def find_meetings(
             topics=find_topics(theme, vocab) if theme else (),
             theme=theme,
             speakers=speakers,
+            activity=_activity(candidate, blocks, title, page_text, vocab),
         )
         if candidate.online or page_online:
             online_ids.add(meeting.id)
