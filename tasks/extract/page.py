@@ -136,14 +136,17 @@ def _sane_year(meeting: Meeting, latest_year: int) -> bool:
 
 
 # How many opening paragraphs may say the page reports a meeting already held.
-REPORT_LEAD_BLOCKS = 8
+REPORT_LEAD_BLOCKS = 4
+# A paragraph of at least this many words is prose, not a menu line or a caption.
+PROSE_MIN_WORDS = 8
 
 
 def _reports_a_meeting(blocks: Sequence[Block], meetings: Sequence[Meeting], vocab: Vocabulary) -> bool:
     """A report of a meeting held: its opening says so ('Dialogcaféet ägde rum 7 november',
     'Sammanträdet inleddes ...') and it announces no meeting besides the next one.
     """
-    lead = [b.text for b in blocks if not b.is_heading][:REPORT_LEAD_BLOCKS]
+    lead = [b.text for b in blocks if not b.is_heading and len(b.text.split()) >= PROSE_MIN_WORDS]
+    lead = lead[:REPORT_LEAD_BLOCKS]
     reported = any(
         vocab.report.search(sentence) and vocab.meeting_evidence.search(sentence)
         for text in lead
@@ -198,7 +201,7 @@ def find_published(document: Document, profile: Profile, vocab: Vocabulary) -> d
         if parsed := parse_date_value(stamp, vocab):
             return parsed
     for line in (*(b.text for b in document.blocks), *document.page_lines):
-        if re.match(r"^\W*(artikeln\s+)?publicera", line, re.IGNORECASE) and (
+        if re.match(r"^\W*(artikeln\s+)?publicer", line, re.IGNORECASE) and (
             parsed := parse_date_value(line, vocab)
         ):
             return parsed

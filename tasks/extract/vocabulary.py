@@ -105,6 +105,8 @@ class Vocabulary:
     held_label: re.Pattern[str]
     protocol_link: re.Pattern[str]
     activities: tuple[tuple[str, re.Pattern[str]], ...]
+    start_verbs: re.Pattern[str]
+    meeting_nouns: re.Pattern[str]
 
     def count(self, text: str) -> int | None:
         """'25' or 'nio' as a number."""
@@ -290,6 +292,8 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         held_label=_word_regex(req("held_labels")),
         protocol_link=re.compile(req("protocol_link_pattern"), re.IGNORECASE),
         activities=_compile_activities(req("activities"), vocabulary_path),
+        start_verbs=_word_regex(req("start_verbs")),
+        meeting_nouns=_word_regex(req("meeting_nouns")),
     )
 
 
