@@ -161,4 +161,6 @@ def page_speaks_of_meetings(title: str, blocks: Sequence[Block], vocab: Vocabula
     """
     short = [b.text for b in blocks if b.is_heading or len(b.text.split()) <= LABEL_MAX_WORDS]
     lead = [b.text for b in blocks if not b.is_heading][:LEAD_BLOCKS]
-    return any(vocab.dialogue.search(text) or vocab.meeting_nouns.search(text) for text in (title, *short, *lead))
+    return any(
+        vocab.dialogue.search(text) or vocab.meeting_nouns.search(text) for text in (title, *short, *lead)
+    )

@@ -52,6 +52,8 @@ from tasks.records import Meeting, PageContext
 DETAIL_WINDOW = 4
 # A date line with at most this many other characters is a label for the lines below.
 LONE_DATE_EXTRA_CHARS = 25
+# ... or at most this many other words ('19 januari - Norrbyn/Söderbyn/Västerbyn').
+LONE_DATE_EXTRA_WORDS = 3
 # How far before a date a 'senast' or 'Uppdatering' may stand.
 PREFIX_WINDOW_CHARS = 40
 # Status of a date that a moved meeting moves to: scheduled, and not overridden by the page's words.
@@ -139,7 +141,9 @@ def _stands_alone(block: Block, mention: DateMention, vocab: Vocabulary) -> bool
     for words in (vocab.cancelled, vocab.postponed, vocab.not_status, vocab.same_time):
         rest = words.sub("", rest)
     rest = re.sub(r"[\W\d_]+", " ", rest).strip()
-    return block.is_heading or len(rest) <= LONE_DATE_EXTRA_CHARS
+    return (
+        block.is_heading or len(rest) <= LONE_DATE_EXTRA_CHARS or len(rest.split()) <= LONE_DATE_EXTRA_WORDS
+    )
 
 
 def _mention_status(text: str, mentions: Sequence[DateMention], position: int, vocab: Vocabulary) -> str:
@@ -344,6 +348,16 @@ def _shared_time(blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | None
             clock = find_time_range(block.text, vocab)
             if clock is not None and clock.end is not None:
                 return clock
+    return _shared_start(blocks, vocab)
+
+
+def _shared_start(blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | None:
+    """A start time stated once for every meeting ('Varje träff inleds klockan 19.00', 'Mötet ... börjar kl 17')."""
+    for block in blocks:
+        if vocab.start_verbs.search(block.text) and not find_dates(block.text, vocab):
+            for sentence in re.split(r"(?<=[.!?])\s+", block.text):
+                if vocab.start_verbs.search(sentence) and (clock := find_time_range(sentence, vocab)):
+                    return clock
     return None
 
 
@@ -401,7 +415,7 @@ def _unify_years(
 
 def _section_time(candidate: Candidate, blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | None:
     """'Alla kvällar klockan 18.30—20.30' under the same heading as a list of dates."""
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if (
             block.headings == candidate.block.headings
             and not block.is_heading
@@ -409,8 +423,21 @@ def _section_time(candidate: Candidate, blocks: Sequence[Block], vocab: Vocabula
         ):
             clock = find_time_range(block.text, vocab)
             if clock is not None and clock.end is not None:
-                return clock
+                return _with_later_sessions(clock, blocks[index + 1 :], vocab)
     return None
+
+
+def _with_later_sessions(clock: TimeRange, following: Sequence[Block], vocab: Vocabulary) -> TimeRange:
+    """Sessions on consecutive lines ('Pass 1 kl. 15-16.30', 'Pass 2 kl. 17-18'): the meeting spans them all."""
+    end = clock.end
+    for block in following:
+        if block.is_heading or find_dates(block.text, vocab):
+            break
+        later = find_time_range(block.text, vocab)
+        if later is None or later.end is None or end is None or later.start is None or later.start < end:
+            break
+        end = later.end
+    return TimeRange(clock.start, end)
 
 
 def _activity(

@@ -138,7 +138,7 @@ def _sane_year(meeting: Meeting, latest_year: int) -> bool:
 # How many opening paragraphs may say the page reports a meeting already held.
 REPORT_LEAD_BLOCKS = 4
 # A paragraph of at least this many words is prose, not a menu line or a caption.
-PROSE_MIN_WORDS = 8
+PROSE_MIN_WORDS = 5
 
 
 def _reports_a_meeting(blocks: Sequence[Block], meetings: Sequence[Meeting], vocab: Vocabulary) -> bool:

@@ -64,8 +64,9 @@ def _held(
     """
     title_block = Block("h1", title)
     opening = [(i, b) for i, b in enumerate(blocks[:SUMMARY_OPENING_BLOCKS]) if i not in skip]
+    title_is_stamp = any(blocks[i].text == title for i in skip)
     searches: list[list[tuple[Block, DateMention]]] = [
-        [(title_block, m) for m in find_dates(title, vocab)],
+        [] if title_is_stamp else [(title_block, m) for m in find_dates(title, vocab)],
         [
             (b, m)
             for b in blocks
