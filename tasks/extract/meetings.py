@@ -184,7 +184,16 @@ def _clause_status(before: str, after: str, vocab: Vocabulary) -> str:
     status = find_status(after, vocab)
     if status != "scheduled":
         return status
-    return "cancelled" if vocab.cancelled.search(before) else "scheduled"
+    if vocab.cancelled.search(before):
+        return "cancelled"
+    moved = list(vocab.postponed.finditer(before))
+    if moved and not _MOVED_TO.search(before[moved[-1].end() :]):
+        return "postponed"  # 'skjuta upp mötet, som skulle ha hållits den 20 augusti'
+    return "scheduled"
+
+
+# Between a move and a date, these words make the date the new one ('flyttas till mötet den 26 november').
+_MOVED_TO = re.compile(r"(?<!\w)(?:till|i stället|istället)(?!\w)", re.IGNORECASE)
 
 
 # A sentence of at most this many words may be a status on its own ('Inställt!').
@@ -420,11 +429,17 @@ def _section_time(candidate: Candidate, blocks: Sequence[Block], vocab: Vocabula
             block.headings == candidate.block.headings
             and not block.is_heading
             and not find_dates(block.text, vocab)
+            and not _is_opening_hours(block.text, vocab)
         ):
             clock = find_time_range(block.text, vocab)
             if clock is not None and clock.end is not None:
                 return _with_later_sessions(clock, blocks[index + 1 :], vocab)
     return None
+
+
+def _is_opening_hours(text: str, vocab: Vocabulary) -> bool:
+    """'Måndag - fredag 07.30 - 17.00': weekdays without a date name opening hours, not a meeting's time."""
+    return re.search(rf"(?<!\w)(?:{vocab.weekday_pattern})\w*\s*[-–]", text, re.IGNORECASE) is not None
 
 
 def _with_later_sessions(clock: TimeRange, following: Sequence[Block], vocab: Vocabulary) -> TimeRange:

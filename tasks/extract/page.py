@@ -22,7 +22,7 @@ from tasks.extract.dates import (
     url_date_hints,
 )
 from tasks.extract.document import Block, Document, build_document
-from tasks.extract.evidence import opening_stamp_index, with_label_headings
+from tasks.extract.evidence import is_bare_date_line, opening_stamp_index, with_label_headings
 from tasks.extract.fields import (
     find_contacts,
     find_organiser,
@@ -85,8 +85,9 @@ def _extract_document(
     blocks = with_label_headings(blocks, vocab)
     stamp = opening_stamp_index(blocks, vocab)
     skip = frozenset({stamp}) if stamp is not None else frozenset()
+    title_stamp = _title_stamp(document.title or "", vocab)
     if published is None:
-        published = _stamp_date(blocks, stamp, vocab) or find_updated(document, vocab)
+        published = _stamp_date(blocks, stamp, vocab) or title_stamp or find_updated(document, vocab)
     evidence = _year_evidence(document, context, published)
     title = document.title or ""
     text = "\n".join([title, *(b.text for b in blocks)])
@@ -104,7 +105,9 @@ def _extract_document(
     meetings = find_meetings(title, blocks, evidence, context, vocab, skip)
     meetings = merge_structured(meetings, document.events, title, context)
     if vocab.summary_title.search(title) or _reports_a_meeting(blocks, meetings, vocab):
-        summary = extract_summary(title, blocks, evidence, vocab, skip)
+        summary = extract_summary(
+            title, blocks, evidence, vocab, skip, title_is_stamp=title_stamp is not None
+        )
     if summary is not None:
         meetings = next_meetings(blocks, summary, context, vocab, title)
     else:
@@ -145,7 +148,11 @@ def _reports_a_meeting(blocks: Sequence[Block], meetings: Sequence[Meeting], voc
     """A report of a meeting held: its opening says so ('Dialogcaféet ägde rum 7 november',
     'Sammanträdet inleddes ...') and it announces no meeting besides the next one.
     """
-    lead = [b.text for b in blocks if not b.is_heading and len(b.text.split()) >= PROSE_MIN_WORDS]
+    lead = [
+        b.text
+        for b in blocks
+        if not b.is_heading and len(re.findall(r"[^\W\d_]+", b.text)) >= PROSE_MIN_WORDS
+    ]
     lead = lead[:REPORT_LEAD_BLOCKS]
     reported = any(
         vocab.report.search(sentence) and vocab.meeting_evidence.search(sentence)
@@ -178,6 +185,17 @@ def _stamp_date(blocks: Sequence[Block], stamp: int | None, vocab: Vocabulary) -
         return None
     mention = find_dates(blocks[stamp].text, vocab)[0]
     return date(mention.year, mention.month, mention.day) if mention.year else None
+
+
+def _title_stamp(title: str, vocab: Vocabulary) -> date | None:
+    """A title that is only a full date ('2023-03-16', read from a page that puts its date first)."""
+    mentions = find_dates(title, vocab)
+    if len(mentions) != 1 or mentions[0].year is None or title[: mentions[0].start].strip():
+        return None
+    mention = mentions[0]
+    if not is_bare_date_line(Block("h1", title), mention):
+        return None
+    return date(mention.year, mention.month, mention.day)
 
 
 def find_updated(document: Document, vocab: Vocabulary) -> date | None:

@@ -53,7 +53,12 @@ def _agenda_items(title: str, blocks: Sequence[Block], vocab: Vocabulary) -> tup
 
 
 def _held(
-    title: str, blocks: Sequence[Block], evidence: YearEvidence, vocab: Vocabulary, skip: frozenset[int]
+    title: str,
+    blocks: Sequence[Block],
+    evidence: YearEvidence,
+    vocab: Vocabulary,
+    skip: frozenset[int],
+    title_is_stamp: bool,
 ) -> tuple[date | None, str | None, TimeRange | None]:
     """The meeting reported on, its year basis and its time.
 
@@ -64,7 +69,6 @@ def _held(
     """
     title_block = Block("h1", title)
     opening = [(i, b) for i, b in enumerate(blocks[:SUMMARY_OPENING_BLOCKS]) if i not in skip]
-    title_is_stamp = any(blocks[i].text == title for i in skip)
     searches: list[list[tuple[Block, DateMention]]] = [
         [] if title_is_stamp else [(title_block, m) for m in find_dates(title, vocab)],
         [
@@ -117,12 +121,14 @@ def extract_summary(
     evidence: YearEvidence,
     vocab: Vocabulary,
     skip: frozenset[int] = frozenset(),
+    *,
+    title_is_stamp: bool = False,
 ) -> Summary:
     """Body, date, times, counts and items of a meeting summary ('... i korthet')."""
     text = "\n".join(b.text for b in blocks)
     opening = [Block("h1", title), *blocks[:SUMMARY_OPENING_BLOCKS]]
     body_match = next((m for b in opening if (m := vocab.body.search(b.text))), None)
-    held, basis, held_clock = _held(title, blocks, evidence, vocab, skip)
+    held, basis, held_clock = _held(title, blocks, evidence, vocab, skip, title_is_stamp)
     count = vocab.summary_item_count.search(text)
     confidential = vocab.summary_confidential.search(text)
     next_date = None
