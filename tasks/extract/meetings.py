@@ -41,6 +41,7 @@ from tasks.extract.fields import (
     find_place_in_headings,
     find_status,
     find_topics,
+    find_venue_by_date,
     find_venue_sentence,
     strip_online_part,
 )
@@ -232,6 +233,9 @@ def _candidate(
         place, address = find_inline_labelled_place(block.text, vocab, town)
     if place is None and address is None:
         place, address = find_venue_sentence(block.text, vocab, town)
+    if place is None and address is None:
+        previous_end = mentions[position - 1].end if position else 0
+        place, address = find_venue_by_date(block.text, mention, next_start, previous_end, vocab, town)
     place, online_place = strip_online_part(place, vocab)
     own_text = " ".join([block.text, *(b.text for b in details)])
     online_place = online_place or any(
