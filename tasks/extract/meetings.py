@@ -28,6 +28,7 @@ from tasks.extract.dates import (
 from tasks.extract.document import Block
 from tasks.extract.evidence import (
     is_bare_date_line,
+    is_label_line,
     is_past_event,
     page_speaks_of_meetings,
     section_has_evidence,
@@ -126,8 +127,10 @@ def _details_below(blocks: Sequence[Block], index: int, vocab: Vocabulary) -> li
     """The lines under a lone date ('Tisdag 12 mars' then 'Kl 18-20', 'Plats: ...'), up to the next date."""
     details: list[Block] = []
     for block in blocks[index + 1 : index + 1 + DETAIL_WINDOW]:
-        if block.is_heading or (
-            meeting_mentions(block.text, vocab) and not vocab.time_label.match(block.text)
+        if (
+            block.is_heading
+            or is_label_line(block, vocab)
+            or (meeting_mentions(block.text, vocab) and not vocab.time_label.match(block.text))
         ):
             break
         details.append(block)
