@@ -255,3 +255,26 @@ def test_impossible_days_and_years_are_not_dates_and_are_warned() -> None:
     assert result.meetings == ()
     assert any("9999" in w and "1990..2036" in w for w in result.warnings)
     assert any("31 februari" in w and "no such day" in w for w in result.warnings)
+
+
+def test_closures_document_lines_and_deadlines_are_not_meetings() -> None:
+    html = text_page(
+        "Sammanträden och handlingar",
+        "Nämndens sammanträden 2026",
+        "2026-02-10 Protokoll",
+        "Kommunhuset hålls stängt för möten fredag 3 april 2026.",
+        "Sista dag för ansökan är 15 mars 2026 för den som vill delta i mötet.",
+        "Avgifterna ses över den 1 juli 2026 inför nästa års budget.",
+    )
+    assert extract(html).meetings == ()
+
+
+def test_group_meeting_with_start_date_and_address() -> None:
+    html = text_page(
+        "Nystart för anhörigstödet",
+        "Cafékvällarna för anhöriga öppnar igen i höst.",
+        "Samtalsgruppen ses vid sex tillfällen med start 7 oktober 2026 på Kvarngatan 12, kl 17–19.",
+    )
+    (meeting,) = extract(html).meetings
+    assert (meeting.date, meeting.start, meeting.end) == (date(2026, 10, 7), time(17, 0), time(19, 0))
+    assert meeting.address.startswith("Kvarngatan 12")

@@ -131,6 +131,16 @@ def is_past_event(text: str, mention: DateMention, vocab: Vocabulary) -> bool:
     return any(not _INFINITIVE.search(before[verb.end() :]) for verb in verbs)
 
 
+def is_not_a_meeting(text: str, mention: DateMention, vocab: Vocabulary) -> bool:
+    """Counter-evidence in the date's sentence or line: a past event, a closure, a document's date."""
+    if is_past_event(text, mention, vocab):
+        return True
+    start, end = sentence_span(text, mention.start, mention.end)
+    if vocab.closure.search(text[start:end]):
+        return True
+    return is_bare_date_line(Block("p", text), mention) and vocab.document_word.search(text) is not None
+
+
 def is_reported(text: str, mention: DateMention, vocab: Vocabulary) -> bool:
     """The date of a meeting the page reports as held ('som ägde rum 7 november', 'Igår, onsdag 15 mars, hölls')."""
     start, end = sentence_span(text, mention.start, mention.end)

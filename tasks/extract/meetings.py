@@ -29,7 +29,7 @@ from tasks.extract.document import Block
 from tasks.extract.evidence import (
     is_bare_date_line,
     is_label_line,
-    is_past_event,
+    is_not_a_meeting,
     page_speaks_of_meetings,
     section_has_evidence,
     sentence_has_evidence,
@@ -310,7 +310,7 @@ def find_candidates(
             c
             for c in in_block
             if (c.evidence or (meeting_page and (c.details_given or c.start)))
-            and not is_past_event(block.text, c.mention, vocab)
+            and not is_not_a_meeting(block.text, c.mention, vocab)
         )
     return _fill_same_place(_fill_same_time(found))
 

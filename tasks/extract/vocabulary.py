@@ -107,6 +107,8 @@ class Vocabulary:
     activities: tuple[tuple[str, re.Pattern[str]], ...]
     start_verbs: re.Pattern[str]
     meeting_nouns: re.Pattern[str]
+    closure: re.Pattern[str]
+    document_word: re.Pattern[str]
 
     def count(self, text: str) -> int | None:
         """'25' or 'nio' as a number."""
@@ -294,6 +296,8 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         activities=_compile_activities(req("activities"), vocabulary_path),
         start_verbs=_word_regex(req("start_verbs")),
         meeting_nouns=_word_regex(req("meeting_nouns")),
+        closure=_word_regex(req("closure_patterns")),
+        document_word=_word_regex(req("document_words")),
     )
 
 
