@@ -138,21 +138,15 @@ def _sane_year(meeting: Meeting, latest_year: int) -> bool:
     return meeting.date is None or meeting.date.year <= latest_year
 
 
-# How many opening paragraphs may say the page reports a meeting already held.
+# How many of the first paragraphs that speak of a meeting may say it was already held.
 REPORT_LEAD_BLOCKS = 4
-# A paragraph of at least this many words is prose, not a menu line or a caption.
-PROSE_MIN_WORDS = 5
 
 
 def _reports_a_meeting(blocks: Sequence[Block], meetings: Sequence[Meeting], vocab: Vocabulary) -> bool:
     """A report of a meeting held: its opening says so ('Dialogcaféet ägde rum 7 november',
     'Sammanträdet inleddes ...') and it announces no meeting besides the next one.
     """
-    lead = [
-        b.text
-        for b in blocks
-        if not b.is_heading and len(re.findall(r"[^\W\d_]+", b.text)) >= PROSE_MIN_WORDS
-    ]
+    lead = [b.text for b in blocks if not b.is_heading and vocab.meeting_evidence.search(b.text)]
     lead = lead[:REPORT_LEAD_BLOCKS]
     reported = any(
         vocab.report.search(sentence) and vocab.meeting_evidence.search(sentence)
