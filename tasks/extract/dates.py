@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from tasks.extract.vocabulary import Vocabulary
@@ -101,6 +101,8 @@ def rejected_dates(text: str, vocab: Vocabulary, latest_year: int) -> list[str]:
     Pure: the caller passes the last sane year (the fetch date's year plus YEARS_AHEAD).
     """
     problems: list[str] = []
+    if _DIGIT.search(text) is None:
+        return problems
     for pattern in _date_patterns(vocab):
         for match in pattern.finditer(text):
             groups = match.groupdict()
@@ -128,8 +130,19 @@ def _valid(year: int, month: int, day: int) -> bool:
     return True
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_dates(text: str, vocab: Vocabulary) -> list[DateMention]:
     """All date mentions in text, left to right, overlaps resolved to the longer one."""
+    if _DIGIT.search(text) is None:
+        return []  # every date form has a digit; most lines have none
+    return list(_find_dates(text, vocab))
+
+
+@lru_cache(maxsize=4096)
+def _find_dates(text: str, vocab: Vocabulary) -> tuple[DateMention, ...]:
+    """find_dates, remembered: the rules ask about the same lines several times."""
     found: list[DateMention] = []
     for pattern in _date_patterns(vocab):
         for match in pattern.finditer(text):
@@ -142,7 +155,7 @@ def find_dates(text: str, vocab: Vocabulary) -> list[DateMention]:
         if kept and mention.start < kept[-1].end:
             continue
         kept.append(mention)
-    return kept
+    return tuple(kept)
 
 
 @cache
