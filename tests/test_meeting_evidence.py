@@ -278,3 +278,28 @@ def test_group_meeting_with_start_date_and_address() -> None:
     (meeting,) = extract(html).meetings
     assert (meeting.date, meeting.start, meeting.end) == (date(2026, 10, 7), time(17, 0), time(19, 0))
     assert meeting.address.startswith("Kvarngatan 12")
+
+
+def test_list_entry_venue_after_a_comma_and_a_moved_meeting() -> None:
+    html = text_page(
+        "Brukarrådet",
+        "Brukarrådets möten 2026",
+        "• Tisdag 10 mars, kl. 14–16, Biblioteket Ugglan",
+        "• Tisdag 12 maj, kl. 14–16, Storgatan 8",
+        "Mötet den 12 maj är flyttat till den 19 maj.",
+    )
+    meetings = extract(html).meetings
+    assert [(m.date, m.status) for m in meetings] == [
+        (date(2026, 3, 10), "scheduled"),
+        (date(2026, 5, 12), "postponed"),
+        (date(2026, 5, 19), "scheduled"),
+    ]
+    assert meetings[0].place == "Biblioteket Ugglan"
+    assert meetings[1].address.startswith("Storgatan 8")
+
+
+def test_more_summary_titles() -> None:
+    for title in ("Kort om kommunstyrelsens sammanträde 4 mars", "Minnesanteckningar Pensionärsrådet 4 mars"):
+        html = text_page(title, "Publicerad 10 mars 2026", "Rådet fick information om budgeten.")
+        result = extract(html)
+        assert (result.kind, result.summary.date) == ("summary", date(2026, 3, 4)), title

@@ -157,6 +157,13 @@ def find_venue_by_date(
         place, address = read_venue_phrase(re.split(r"[.;!?](?:\s|$)", after[match.end() :])[0], vocab, town)
         if place or address:
             return place, address
+    if (match := re.match(r"^\s*[,–—-]\s*", after)) is not None:
+        # 'Tisdag 12 mars, kl 18-20, Folkets hus': a list entry's venue after a comma, if it reads as one
+        phrase = re.split(r"[.;!?](?:\s|$)", after[match.end() :])[0]
+        if vocab.venue_word.search(phrase) or vocab.street.search(phrase):
+            place, address = read_venue_phrase(phrase, vocab, town)
+            if place or address:
+                return place, address
     before = text[previous_end : mention.start]
     prepositions = list(_VENUE_PREPOSITION.finditer(before))
     if prepositions and re.search(r"[.;!?]", before[prepositions[-1].end() :]) is None:

@@ -108,6 +108,7 @@ class Vocabulary:
     start_verbs: re.Pattern[str]
     meeting_nouns: re.Pattern[str]
     closure: re.Pattern[str]
+    venue_word: re.Pattern[str]
     document_word: re.Pattern[str]
 
     def count(self, text: str) -> int | None:
@@ -297,6 +298,10 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         start_verbs=_word_regex(req("start_verbs")),
         meeting_nouns=_word_regex(req("meeting_nouns")),
         closure=_word_regex(req("closure_patterns")),
+        venue_word=re.compile(
+            rf"(?<!\w)(?:\w*(?:{_alternation(req('venue_suffixes'))})|{_alternation(req('room_words'))})(?!\w)",
+            re.IGNORECASE,
+        ),
         document_word=_word_regex(req("document_words")),
     )
 
