@@ -303,3 +303,15 @@ def test_more_summary_titles() -> None:
         html = text_page(title, "Publicerad 10 mars 2026", "Rådet fick information om budgeten.")
         result = extract(html)
         assert (result.kind, result.summary.date) == ("summary", date(2026, 3, 4)), title
+
+
+def test_news_headlines_ending_in_dates_and_parties_are_not_meetings() -> None:
+    html = text_page(
+        "Välkommen till Ekby kommun",
+        "Nyheter",
+        "• Storgatan i Norrby stängs av för ledningsarbete 2026-05-27",
+        "• Inbjudan till dialogmöte om äldreomsorgen 2026-05-09",
+        "• Nya hämtningsdagar för hushållsavfall 2026-05-02",
+        "Sommarläsningen avslutas med en fest som hålls onsdag 19 augusti 2026 kl 14 på Ekby bibliotek.",
+    )
+    assert extract(html).meetings == ()

@@ -116,6 +116,23 @@ def opening_stamp_index(blocks: Sequence[Block], vocab: Vocabulary) -> int | Non
     return None
 
 
+# A list of news headlines each ending in its date ('Ny tillsynsrapport 2024-05-09'): that many make a news list.
+TEASER_LIST_MIN = 2
+_TRAILING_NUMERIC_DATE = re.compile(r"(?:19|20)\d{2}-\d{2}-\d{2}\s*$")
+
+
+def teaser_date_lines(blocks: Sequence[Block]) -> frozenset[int]:
+    """List entries that are headlines ending in a numeric date: the dates of linked news items, not meetings."""
+    found = [
+        index
+        for index, block in enumerate(blocks)
+        if block.tag == "li"
+        and _TRAILING_NUMERIC_DATE.search(block.text)
+        and len(re.findall(r"[^\W\d_]+", block.text)) >= BARE_DATE_EXTRA_WORDS - 1
+    ]
+    return frozenset(found) if len(found) >= TEASER_LIST_MIN else frozenset()
+
+
 def is_past_event(text: str, mention: DateMention, vocab: Vocabulary) -> bool:
     """A decision or event already past in the date's own clause ('Den 25 juni beslutade', 'hölls den 3 mars').
 

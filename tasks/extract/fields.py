@@ -166,9 +166,21 @@ def find_venue_by_date(
                 return place, address
     before = text[previous_end : mention.start]
     prepositions = list(_VENUE_PREPOSITION.finditer(before))
-    if prepositions and re.search(r"[.;!?]", before[prepositions[-1].end() :]) is None:
+    if prepositions and _names_only_a_venue(before[prepositions[-1].end() :], vocab):
         return read_venue_phrase(before[prepositions[-1].end() :], vocab, town)
     return None, None
+
+
+# A venue named right before a date has at most this many words ('på Ekby Folkets hus tisdag 16 maj').
+VENUE_BEFORE_DATE_MAX_WORDS = 4
+
+
+def _names_only_a_venue(phrase: str, vocab: Vocabulary) -> bool:
+    """Only names and venue words up to the date: 'Ekby Folkets Hus', not 'Alfta stängs av för arbete'."""
+    words = phrase.strip(" ,").split()
+    return 0 < len(words) <= VENUE_BEFORE_DATE_MAX_WORDS and all(
+        w[0].isupper() or vocab.venue_word.fullmatch(w.strip(",")) for w in words
+    )
 
 
 def strip_online_part(place: str | None, vocab: Vocabulary) -> tuple[str | None, bool]:

@@ -22,7 +22,12 @@ from tasks.extract.dates import (
     url_date_hints,
 )
 from tasks.extract.document import Block, Document, build_document
-from tasks.extract.evidence import is_bare_date_line, opening_stamp_index, with_label_headings
+from tasks.extract.evidence import (
+    is_bare_date_line,
+    opening_stamp_index,
+    teaser_date_lines,
+    with_label_headings,
+)
 from tasks.extract.fields import (
     find_contacts,
     find_organiser,
@@ -84,7 +89,7 @@ def _extract_document(
     blocks = [b for b in document.blocks[:MAX_BLOCKS] if not vocab.page_metadata.match(b.text)]
     blocks = with_label_headings(blocks, vocab)
     stamp = opening_stamp_index(blocks, vocab)
-    skip = frozenset({stamp}) if stamp is not None else frozenset()
+    skip = (frozenset({stamp}) if stamp is not None else frozenset()) | teaser_date_lines(blocks)
     title_stamp = _title_stamp(document.title or "", vocab)
     if published is None:
         published = _stamp_date(blocks, stamp, vocab) or title_stamp or find_updated(document, vocab)
