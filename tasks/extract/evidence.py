@@ -179,15 +179,18 @@ def section_has_evidence(block: Block, vocab: Vocabulary) -> bool:
 LEAD_BLOCKS = 3
 
 
-def page_speaks_of_meetings(title: str, blocks: Sequence[Block], vocab: Vocabulary) -> bool:
+def page_speaks_of_meetings(
+    title: str, blocks: Sequence[Block], vocab: Vocabulary, skip: frozenset[int] = frozenset()
+) -> bool:
     """A meeting word in the title, a heading, a heading-like line or the lead.
 
     A date with a time or a place but no meeting word of its own is a meeting
     only on such a page: 'Öppet hus lördag 8 juni kl 10-14' on a recycling
     centre's page is an event, not a meeting.
     """
-    short = [b.text for b in blocks if b.is_heading or len(b.text.split()) <= LABEL_MAX_WORDS]
-    lead = [b.text for b in blocks if not b.is_heading][:LEAD_BLOCKS]
+    kept = [b for i, b in enumerate(blocks) if i not in skip]
+    short = [b.text for b in kept if b.is_heading or len(b.text.split()) <= LABEL_MAX_WORDS]
+    lead = [b.text for b in kept if not b.is_heading][:LEAD_BLOCKS]
     return any(
         vocab.dialogue.search(text) or vocab.meeting_nouns.search(text) for text in (title, *short, *lead)
     )

@@ -496,7 +496,9 @@ def find_meetings(
     place, address = _page_place(title, blocks, vocab, town)
     place, _ = strip_online_part(place, vocab)
     shared = _shared_time(blocks, vocab)
-    candidates = find_candidates(blocks, vocab, town, skip, page_speaks_of_meetings(title, blocks, vocab))
+    candidates = find_candidates(
+        blocks, vocab, town, skip, page_speaks_of_meetings(title, blocks, vocab, skip)
+    )
     page_text = "\n".join(b.text for b in blocks)
     # Online words on a meeting's own lines concern that meeting; elsewhere, all of them.
     dated_lines = {id(c.block) for c in candidates}
