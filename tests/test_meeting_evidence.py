@@ -315,3 +315,17 @@ def test_news_headlines_ending_in_dates_and_parties_are_not_meetings() -> None:
         "Sommarläsningen avslutas med en fest som hålls onsdag 19 augusti 2026 kl 14 på Ekby bibliotek.",
     )
     assert extract(html).meetings == ()
+
+
+def test_table_like_lines_time_to_about_and_a_lowercase_venue() -> None:
+    html = text_page(
+        "Pensionärsrådet",
+        "Pensionärsrådet sammanträder följande datum under 2026:",
+        "12 februari 13.30-15.30 Stadshuset, sal Ådalen",
+        "Vårens temamöte hålls 9 april kl. 18.00 till ca 20.00 i stadshusets sessionssal.",
+    )
+    meetings = extract(html).meetings
+    assert [(m.date, m.start, m.end, m.place) for m in meetings] == [
+        (date(2026, 2, 12), time(13, 30), time(15, 30), "Stadshuset, sal Ådalen"),
+        (date(2026, 4, 9), time(18, 0), time(20, 0), "stadshusets sessionssal"),
+    ]

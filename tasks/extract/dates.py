@@ -163,7 +163,8 @@ def _time_pattern(vocab: Vocabulary) -> re.Pattern[str]:
     return re.compile(
         rf"(?P<between>(?<!\w)mellan\s+)?(?P<prefix>(?<!\w)(?:{vocab.time_prefix_pattern})\s*)?"
         r"(?<![\d.:/])(?P<h1>[0-2]?\d)(?:[.:](?P<m1>[0-5]\d))?"
-        r"(?:\s*(?:[-–—]|till|(?(between)och|(?!)))\s*(?:kl\.?\s*)?(?P<h2>[0-2]?\d)(?:[.:](?P<m2>[0-5]\d))?)?"
+        r"(?:\s*(?:[-–—]|till|(?(between)och|(?!)))\s*(?:ca\.?\s*|cirka\s*)?(?:kl\.?\s*)?"
+        r"(?P<h2>[0-2]?\d)(?:[.:](?P<m2>[0-5]\d))?)?"
         r"(?![\d/])",
         re.IGNORECASE,
     )

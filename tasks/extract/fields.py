@@ -152,13 +152,16 @@ def find_venue_by_date(
 ) -> tuple[str | None, str | None]:
     """A venue written next to the date: 'den 20 augusti i Eskilstuna', 'möte på Folkets hus tisdag 16 maj'."""
     after = text[mention.end : next_start if next_start is not None else len(text)]
-    after = _LEADING_TIME.sub("", after, count=1)
+    untimed = _LEADING_TIME.sub("", after, count=1)
+    separator = r"^\s*[,–—-]?\s*" if untimed != after else r"^\s*[,–—-]\s*"
+    after = untimed
     if (match := re.match(r"^\s*,?\s*(?:i|på)\s+", after)) is not None:
         place, address = read_venue_phrase(re.split(r"[.;!?](?:\s|$)", after[match.end() :])[0], vocab, town)
         if place or address:
             return place, address
-    if (match := re.match(r"^\s*[,–—-]\s*", after)) is not None:
-        # 'Tisdag 12 mars, kl 18-20, Folkets hus': a list entry's venue after a comma, if it reads as one
+    if (match := re.match(separator, after)) is not None:
+        # 'Tisdag 12 mars, kl 18-20, Folkets hus', '12 mars 13.30-15.30 Stadshuset': a venue after the
+        # date and time of a list entry, if it reads as one
         phrase = re.split(r"[.;!?](?:\s|$)", after[match.end() :])[0]
         if vocab.venue_word.search(phrase) or vocab.street.search(phrase):
             place, address = read_venue_phrase(phrase, vocab, town)
