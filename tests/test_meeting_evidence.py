@@ -265,6 +265,8 @@ def test_closures_document_lines_and_deadlines_are_not_meetings() -> None:
         "Kommunhuset hålls stängt för möten fredag 3 april 2026.",
         "Sista dag för ansökan är 15 mars 2026 för den som vill delta i mötet.",
         "Avgifterna ses över den 1 juli 2026 inför nästa års budget.",
+        "Mötesplatsen för seniorer öppnar igen den 4 maj 2026.",
+        "Protokollet från sammanträdet den 20 januari 2026 finns i diariet.",
     )
     assert extract(html).meetings == ()
 
