@@ -53,7 +53,7 @@ class TimeRange:
 def _date_patterns(vocab: Vocabulary) -> tuple[re.Pattern[str], ...]:
     weekday = rf"(?:(?P<weekday>(?:{vocab.weekday_pattern})(?:en|ar)?\.?)(?!\w),?\s+(?:den\s+)?)?"
     textual = re.compile(
-        rf"{weekday}(?:den\s+)?(?<![\d/.:])(?P<day>[0-3]?\d)(?::?(?:e|a)\b|\.)?"
+        rf"{weekday}(?:den\s+)?(?<![\d/.:])(?<!kl )(?<!kl\. )(?<!klockan )(?P<day>[0-3]?\d)(?::?(?:e|a)\b|\.)?"
         r"(?:\s*(?:[-–]|och)\s*[0-3]?\d)?\s*"
         rf"(?P<month>{vocab.month_pattern})\.?(?!\w)(?:,?\s+(?P<year>\d{{4}})(?!\d))?",
         re.IGNORECASE,
