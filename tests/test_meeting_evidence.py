@@ -331,3 +331,13 @@ def test_table_like_lines_time_to_about_and_a_lowercase_venue() -> None:
         (date(2026, 2, 12), time(13, 30), time(15, 30), "Stadshuset, sal Ådalen"),
         (date(2026, 4, 9), time(18, 0), time(20, 0), "stadshusets sessionssal"),
     ]
+
+
+def test_list_item_sentence_under_a_body_heading_is_prose() -> None:
+    html = text_page(
+        "Socialnämnden",
+        "Nämndens uppdrag 2026",
+        "• Ansvaret för färdtjänsten flyttas till nämnden den 1 juli 2026.",
+        "• 14 september: sammanträde i Ekby kommunhus",
+    )
+    assert [m.date for m in extract(html).meetings] == [date(2026, 9, 14)]

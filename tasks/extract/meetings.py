@@ -246,7 +246,7 @@ def _candidate(
     )
     segment = block.text[mention.end : next_start]
     evidence = _has_evidence(block, mention, details, vocab)
-    details_given = bool(clock or place or address or online_place or status != "scheduled")
+    details_given = bool(clock or place or address or online_place or status in ("cancelled", "postponed"))
     return Candidate(
         mention=mention,
         block=block,
@@ -267,12 +267,17 @@ def _candidate(
 
 
 def _has_evidence(block: Block, mention: DateMention, details: Sequence[Block], vocab: Vocabulary) -> bool:
-    """A meeting word in the date's sentence or the lines below it; for a list entry, in its headings."""
+    """A meeting word in the date's sentence or the lines below it; for a list entry, in its headings.
+
+    A list entry is a date line ('12 mars', '12 mars – om ekonomi') or an item that starts with its date;
+    a list item that is a sentence ('Från 1 januari ansvarar nämnden för ...') is prose.
+    """
     if sentence_has_evidence(block.text, mention, vocab):
         return True
     if any(vocab.meeting_evidence.search(b.text) for b in details):
         return True
-    listed = block.tag in ("li", "dt", "dd", "tr") or is_bare_date_line(block, mention)
+    starts_entry = block.tag in ("li", "dt", "dd", "tr") and not re.search(r"\w", block.text[: mention.start])
+    listed = starts_entry or is_bare_date_line(block, mention)
     return listed and section_has_evidence(block, vocab)
 
 
