@@ -246,7 +246,7 @@ def _candidate(
     )
     segment = block.text[mention.end : next_start]
     evidence = _has_evidence(block, mention, details, vocab)
-    details_given = bool(clock or place or address or online_place or status in ("cancelled", "postponed"))
+    details_given = bool(clock or place or address or online_place or status != "scheduled")
     return Candidate(
         mention=mention,
         block=block,
