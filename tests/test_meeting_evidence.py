@@ -341,3 +341,38 @@ def test_list_item_sentence_under_a_body_heading_is_prose() -> None:
         "• 14 september: sammanträde i Ekby kommunhus",
     )
     assert [m.date for m in extract(html).meetings] == [date(2026, 9, 14)]
+
+
+def test_paragraph_ending_in_a_lead_in_heads_the_list_below() -> None:
+    html = text_page(
+        "Anhörigstöd",
+        "Anhörigcafé",
+        "Vi träffas första tisdagen varje månad klockan 14.00–16.00 på Träffpunkten, Kyrkgatan 2. "
+        "Under hösten 2025 träffas vi:",
+        "3 september",
+        "1 oktober",
+        "Kontakt",
+    )
+    meetings = extract(html).meetings
+    assert [(m.date, m.start, m.end, m.place) for m in meetings] == [
+        (date(2025, 9, 3), time(14, 0), time(16, 0), "Träffpunkten"),
+        (date(2025, 10, 1), time(14, 0), time(16, 0), "Träffpunkten"),
+    ]
+
+
+def test_next_meeting_of_a_summary_takes_the_venue_of_its_sentence() -> None:
+    html = text_page(
+        "Kort om kommunstyrelsens sammanträde 3 mars",
+        "Publicerad 5 mars 2025",
+        "Kommunstyrelsen sammanträdde den 3 mars.",
+        "Nästa sammanträde hålls den 14 april klockan 13.00 i Kommunhuset, sessionssalen.",
+    )
+    result = extract(html)
+    assert result.summary.date == date(2025, 3, 3)
+    (meeting,) = result.meetings
+    assert (meeting.date, meeting.start, meeting.place, meeting.activity) == (
+        date(2025, 4, 14),
+        time(13, 0),
+        "Kommunhuset, sessionssalen",
+        "committee",
+    )

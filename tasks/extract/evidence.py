@@ -51,6 +51,16 @@ def is_label_line(block: Block, vocab: Vocabulary) -> bool:
     )
 
 
+def _list_lead_in(block: Block, vocab: Vocabulary) -> str | None:
+    """The closing sentence of a paragraph that introduces a list ('... Under hösten 2025 träffas vi:')."""
+    text = block.text.strip()
+    if not text.endswith(":") or block.tag not in ("p", "div"):
+        return None
+    last = re.split(r"(?<=[.!?])\s+", text)[-1]
+    sentence = Block(block.tag, last, block.headings)
+    return last if last != text and is_label_line(sentence, vocab) else None
+
+
 def with_label_headings(blocks: Sequence[Block], vocab: Vocabulary) -> list[Block]:
     """Let a label line ('Regionstyrelsen 2024') head the blocks below it, as a real heading would.
 
@@ -66,6 +76,10 @@ def with_label_headings(blocks: Sequence[Block], vocab: Vocabulary) -> list[Bloc
             continue
         if is_label_line(block, vocab):
             label, headings_at_label = block.text, block.headings
+            labelled.append(block)
+            continue
+        if (lead_in := _list_lead_in(block, vocab)) is not None:
+            label, headings_at_label = lead_in, block.headings
             labelled.append(block)
             continue
         if label is not None and block.headings == headings_at_label:

@@ -364,8 +364,12 @@ def _page_wide_status(blocks: Sequence[Block], vocab: Vocabulary) -> str:
 def _shared_time(blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | None:
     """One time stated for a whole list ('Mötena hålls kl. 15.00 – 17.00', 'Tid: kl. 13-15.30')."""
     for block in blocks:
-        stated = vocab.dialogue.search(block.text) or vocab.time_label.match(block.text)
-        if stated and not find_dates(block.text, vocab):
+        stated = (
+            vocab.dialogue.search(block.text)
+            or vocab.meeting_evidence.search(block.text)
+            or vocab.time_label.match(block.text)
+        )
+        if stated and not find_dates(block.text, vocab) and not _is_opening_hours(block.text, vocab):
             clock = find_time_range(block.text, vocab)
             if clock is not None and clock.end is not None:
                 return clock

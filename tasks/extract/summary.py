@@ -172,10 +172,9 @@ def next_meetings(
         return []
     block = next(b for b in blocks if vocab.next_meeting.search(b.text) and find_dates(b.text, vocab))
     mention = find_dates(block.text, vocab)[0]
-    place = find_room(block.text, vocab)
-    address = None
-    if place is None:
-        place, address = find_venue_sentence(block.text, vocab, context.municipality)
+    place, address = find_venue_sentence(block.text, vocab, context.municipality)
+    if place is None and address is None:
+        place = find_room(block.text, vocab)
     clock = time_after(block.text, mention, None, vocab)
     title = f"{summary.body}, sammanträde" if summary.body else "Sammanträde"
     return [
