@@ -376,3 +376,42 @@ def test_next_meeting_of_a_summary_takes_the_venue_of_its_sentence() -> None:
         "Kommunhuset, sessionssalen",
         "committee",
     )
+
+
+def test_open_council_list_takes_the_hall_named_in_prose_and_not_the_question_time() -> None:
+    html = text_page(
+        "Öppna sammanträden",
+        "Fullmäktiges sammanträden är öppna för alla. Du kan sitta på läktaren i Rådssalen, Stadshuset. "
+        "Sammanträdena börjar klockan 18.00.",
+        "Sammanträdesdagar 2025",
+        "• 27 januari",
+        "• 28 april (budget)",
+        "Allmänhetens frågestund hålls före varje sammanträde klockan 17.30.",
+    )
+    meetings = extract(html).meetings
+    assert [(m.date, m.start, m.place) for m in meetings] == [
+        (date(2025, 1, 27), time(18, 0), "Rådssalen, Stadshuset"),
+        (date(2025, 4, 28), time(18, 0), "Rådssalen, Stadshuset"),
+    ]
+
+
+def test_dialogue_lines_with_their_own_venues_and_a_summary_end_time_in_words() -> None:
+    html = text_page(
+        "Dialogmöten om fritiden",
+        "Under våren 2025 bjuder vi in till två dialogmöten.",
+        "Tisdag 8 april kl. 14.00–16.00, Norrby församlingshem",
+        "Onsdag 16 april kl. 18.00–20.00, Ekby bibliotek, Storsalen",
+    )
+    meetings = extract(html).meetings
+    assert [(m.date, m.place) for m in meetings] == [
+        (date(2025, 4, 8), "Norrby församlingshem"),
+        (date(2025, 4, 16), "Ekby bibliotek, Storsalen"),
+    ]
+    summary = extract(
+        text_page(
+            "Det här beslutade nämnden 24 februari",
+            "Publicerad 26 februari 2025",
+            "Mötet började klockan 18.00 och avslutades strax efter 21.30.",
+        )
+    ).summary
+    assert (summary.date, summary.start, summary.end) == (date(2025, 2, 24), time(18, 0), time(21, 30))

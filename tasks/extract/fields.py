@@ -174,6 +174,18 @@ def find_venue_by_date(
     return None, None
 
 
+def find_named_venue(text: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
+    """'... sitta på läktaren i Sessionssalen, Stadshuset': a venue word after 'i'/'på' in a paragraph about meetings."""
+    for match in _VENUE_PREPOSITION.finditer(text):
+        phrase = re.split(r"[.;!?](?:\s|$)", text[match.end() :])[0]
+        first = phrase.split()[0].strip(",") if phrase.split() else ""
+        if first[:1].isupper() and vocab.venue_word.fullmatch(first):
+            place, address = read_venue_phrase(phrase, vocab, town)
+            if place or address:
+                return place, address
+    return None, None
+
+
 # A venue named right before a date has at most this many words ('på Ekby Folkets hus tisdag 16 maj').
 VENUE_BEFORE_DATE_MAX_WORDS = 4
 

@@ -39,6 +39,7 @@ from tasks.extract.fields import (
     find_attendance,
     find_inline_labelled_place,
     find_labelled_place,
+    find_named_venue,
     find_place_in_headings,
     find_status,
     find_topics,
@@ -127,14 +128,27 @@ def _details_below(blocks: Sequence[Block], index: int, vocab: Vocabulary) -> li
     """The lines under a lone date ('Tisdag 12 mars' then 'Kl 18-20', 'Plats: ...'), up to the next date."""
     details: list[Block] = []
     for block in blocks[index + 1 : index + 1 + DETAIL_WINDOW]:
+        if blocks[index].tag == "li" and block.tag != "li" and _is_sentence(block.text):
+            break  # the list has ended; a sentence after it is not the last entry's details
         if (
             block.is_heading
             or is_label_line(block, vocab)
+            or len(block.text.split()) > DETAIL_MAX_WORDS
             or (meeting_mentions(block.text, vocab) and not vocab.time_label.match(block.text))
         ):
             break
         details.append(block)
     return details
+
+
+def _is_sentence(text: str) -> bool:
+    """Prose rather than a label line: several words ending in a full stop."""
+    return text.rstrip().endswith((".", "!", "?")) and len(text.split()) >= SENTENCE_MIN_WORDS
+
+
+SENTENCE_MIN_WORDS = 5
+# A detail line under a date is short ('Kl 18-20', 'Plats: Folkets hus, Stora salen'); prose ends the details.
+DETAIL_MAX_WORDS = 12
 
 
 def _stands_alone(block: Block, mention: DateMention, vocab: Vocabulary) -> bool:
@@ -399,6 +413,14 @@ def _page_place(
             place, address = finder(block.text, vocab, town)
     if place is None and address is None:
         place = find_place_in_headings([title, *(b.text for b in blocks if b.is_heading)], vocab)
+    if place is None and address is None:
+        spoken = [
+            b for b in undated if vocab.meeting_evidence.search(b.text) or vocab.dialogue.search(b.text)
+        ]
+        for block in spoken:
+            place, address = find_named_venue(block.text, vocab, town)
+            if place is not None or address is not None:
+                break
     return place, address
 
 

@@ -26,7 +26,10 @@ SUMMARY_OPENING_BLOCKS = 3
 def _clock_after(pattern: str, text: str) -> time | None:
     """'började klockan 17:00' -> 17:00 for the given start or end words."""
     match = re.search(
-        rf"(?:{pattern})\s+(?:klockan\s+|kl\.?\s*)?(?P<h>\d{{1,2}})[.:](?P<m>\d{{2}})", text, re.IGNORECASE
+        rf"(?:{pattern})\s+(?:(?:strax\s+(?:efter|före)|cirka|ca\.?|runt|omkring)\s+)?(?:klockan\s+|kl\.?\s*)?"
+        rf"(?P<h>\d{{1,2}})[.:](?P<m>\d{{2}})",
+        text,
+        re.IGNORECASE,
     )
     if not match:
         return None
