@@ -415,3 +415,13 @@ def test_dialogue_lines_with_their_own_venues_and_a_summary_end_time_in_words() 
         )
     ).summary
     assert (summary.date, summary.start, summary.end) == (date(2025, 2, 24), time(18, 0), time(21, 30))
+
+
+def test_declared_event_takes_the_activity_of_its_name() -> None:
+    html = (
+        "<html lang='sv'><head><title>Kalender</title><script type='application/ld+json'>"
+        '{"@type": "Event", "name": "Brukarrådet för LSS", "startDate": "2026-05-12T13:00"}'
+        "</script></head><body><main><h1>Kalender</h1><p>Välkommen!</p></main></body></html>"
+    )
+    (meeting,) = extract(html).meetings
+    assert (meeting.date, meeting.activity) == (date(2026, 5, 12), "council")

@@ -594,9 +594,16 @@ def find_meetings(
 
 
 def merge_structured(
-    meetings: list[Meeting], events: Sequence[StructuredEvent], title: str, context: PageContext
+    meetings: list[Meeting],
+    events: Sequence[StructuredEvent],
+    title: str,
+    context: PageContext,
+    vocab: Vocabulary | None = None,
 ) -> list[Meeting]:
-    """Meetings the page declares as schema.org Events win on date, time, place and status."""
+    """Meetings the page declares as schema.org Events win on date, time, place and status.
+
+    The activity is the text's reading of the same day, else the event's name or the title's words.
+    """
     by_id = {m.id: m for m in meetings}
     for event in events:
         identifier = meeting_id(context.url, event.day, None)
@@ -613,6 +620,9 @@ def merge_structured(
             address=event.address,
             attendance=event.attendance,
             status=event.status or "scheduled",
+            activity=from_text.activity
+            if from_text
+            else (classify_activity([event.name, title], vocab) if vocab else "other"),
         )
         by_id[identifier] = merge_meetings(declared, from_text) if from_text else declared
     return sorted(by_id.values(), key=lambda m: (m.date or date.max, m.start or time.min))

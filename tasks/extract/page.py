@@ -108,7 +108,7 @@ def _extract_document(
         )
     summary = None
     meetings = find_meetings(title, blocks, evidence, context, vocab, skip)
-    meetings = merge_structured(meetings, document.events, title, context)
+    meetings = merge_structured(meetings, document.events, title, context, vocab)
     if vocab.summary_title.search(title) or _reports_a_meeting(blocks, meetings, vocab):
         summary = extract_summary(
             title, blocks, evidence, vocab, skip, title_is_stamp=title_stamp is not None
