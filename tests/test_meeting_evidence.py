@@ -425,3 +425,17 @@ def test_declared_event_takes_the_activity_of_its_name() -> None:
     )
     (meeting,) = extract(html).meetings
     assert (meeting.date, meeting.activity) == (date(2026, 5, 12), "council")
+
+
+def test_two_days_two_venues_in_one_sentence() -> None:
+    html = text_page(
+        "Tyck till om budgeten",
+        "Publicerad 20 november 2024",
+        "Den 3 december träffas vi i Norrby bygdegård och den 4 december i Ekby stadsbibliotek. "
+        "Båda kvällarna börjar klockan 18.00.",
+    )
+    meetings = extract(html).meetings
+    assert [(m.date, m.start, m.place) for m in meetings] == [
+        (date(2024, 12, 3), time(18, 0), "Norrby bygdegård"),
+        (date(2024, 12, 4), time(18, 0), "Ekby stadsbibliotek"),
+    ]

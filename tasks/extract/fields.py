@@ -106,7 +106,7 @@ def read_venue_phrase(phrase: str, vocab: Vocabulary, town: str | None) -> tuple
     dates = find_dates(phrase, vocab)
     if dates:
         phrase = phrase[: dates[0].start]
-    phrase = phrase.strip(" ,")
+    phrase = re.sub(r"(?:[\s,]+(?:och|samt|eller))+\s*$", "", phrase.strip(" ,")).strip(" ,")
     if not phrase or not vocab.venue_start.match(phrase) or vocab.online.search(phrase):
         return None, None
     address, span = find_street_address(phrase, vocab, town)

@@ -249,10 +249,10 @@ def _candidate(
     if place is None and address is None:
         place, address = find_inline_labelled_place(block.text, vocab, town)
     if place is None and address is None:
-        place, address = find_venue_sentence(block.text, vocab, town)
-    if place is None and address is None:
         previous_end = mentions[position - 1].end if position else 0
         place, address = find_venue_by_date(block.text, mention, next_start, previous_end, vocab, town)
+    if place is None and address is None:
+        place, address = find_venue_sentence(block.text, vocab, town)
     place, online_place = strip_online_part(place, vocab)
     own_text = " ".join([block.text, *(b.text for b in details)])
     online_place = online_place or any(
