@@ -439,3 +439,18 @@ def test_two_days_two_venues_in_one_sentence() -> None:
         (date(2024, 12, 3), time(18, 0), "Norrby bygdegård"),
         (date(2024, 12, 4), time(18, 0), "Ekby stadsbibliotek"),
     ]
+
+
+def test_start_stated_after_the_list_with_an_abbreviated_kl() -> None:
+    html = text_page(
+        "Ungdomsrådet",
+        "Ungdomsrådets möten våren 2026",
+        "Onsdag 21 januari",
+        "Onsdag 25 mars – inställt",
+        "Mötena börjar kl. 16.00 och hålls i Ungdomens hus, Torggatan 1.",
+    )
+    meetings = extract(html).meetings
+    assert [(m.date, m.start, m.status, m.place) for m in meetings] == [
+        (date(2026, 1, 21), time(16, 0), "scheduled", "Ungdomens hus"),
+        (date(2026, 3, 25), time(16, 0), "cancelled", "Ungdomens hus"),
+    ]

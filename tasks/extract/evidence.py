@@ -25,7 +25,16 @@ LABEL_MAX_WORDS = 8
 PAST_VERB_AFTER_CHARS = 30
 # A date line with at most this many other words is a list entry or a stamp, not prose.
 BARE_DATE_EXTRA_WORDS = 4
-_SENTENCE_END = re.compile(r"[.!?;](?=\s|$)")
+# A sentence ends at . ! ? ; before a capital letter or the end ('kl. 16.00' goes on).
+_SENTENCE_END = re.compile(r"[.!?;](?=\s+[A-ZÅÄÖ]|\s*$)")
+SENTENCE_BREAK = re.compile(r"(?<=[.!?;])\s+(?=[A-ZÅÄÖ])")
+
+
+def sentences(text: str) -> list[str]:
+    """The sentences of a line, not broken after abbreviations such as 'kl.' before a number."""
+    return [s for s in SENTENCE_BREAK.split(text) if s.strip()]
+
+
 _YEAR = re.compile(r"(?<![\d-])(?:19|20)\d{2}(?![\d-])")
 _INFINITIVE = re.compile(r"(?<!\w)(?:att|som skulle)(?!\w)", re.IGNORECASE)
 
@@ -56,7 +65,7 @@ def _list_lead_in(block: Block, vocab: Vocabulary) -> str | None:
     text = block.text.strip()
     if not text.endswith(":") or block.tag not in ("p", "div"):
         return None
-    last = re.split(r"(?<=[.!?])\s+", text)[-1]
+    last = sentences(text)[-1]
     sentence = Block(block.tag, last, block.headings)
     return last if last != text and is_label_line(sentence, vocab) else None
 

@@ -34,6 +34,7 @@ from tasks.extract.evidence import (
     section_has_evidence,
     sentence_has_evidence,
     sentence_span,
+    sentences,
 )
 from tasks.extract.fields import (
     find_attendance,
@@ -221,7 +222,7 @@ STATUS_ALONE_WORDS = 3
 def _other_sentences(text: str, own_start: int, own_end: int) -> list[str]:
     """The sentences of a line besides the one at [own_start, own_end)."""
     rest = [text[:own_start], text[own_end:]]
-    return [s for part in rest for s in re.split(r"(?<=[.!?;])\s+", part) if s.strip(" .!?;")]
+    return [s for part in rest for s in sentences(part) if s.strip(" .!?;")]
 
 
 def _candidate(
@@ -394,7 +395,7 @@ def _shared_start(blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | Non
     """A start time stated once for every meeting ('Varje träff inleds klockan 19.00', 'Mötet ... börjar kl 17')."""
     for block in blocks:
         if vocab.start_verbs.search(block.text) and not find_dates(block.text, vocab):
-            for sentence in re.split(r"(?<=[.!?])\s+", block.text):
+            for sentence in sentences(block.text):
                 if vocab.start_verbs.search(sentence) and (clock := find_time_range(sentence, vocab)):
                     return clock
     return None

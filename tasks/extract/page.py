@@ -25,6 +25,7 @@ from tasks.extract.document import Block, Document, build_document
 from tasks.extract.evidence import (
     is_bare_date_line,
     opening_stamp_index,
+    sentences,
     teaser_date_lines,
     with_label_headings,
 )
@@ -156,7 +157,7 @@ def _reports_a_meeting(blocks: Sequence[Block], meetings: Sequence[Meeting], voc
     reported = any(
         vocab.report.search(sentence) and vocab.meeting_evidence.search(sentence)
         for text in lead
-        for sentence in re.split(r"(?<=[.!?])\s+", text)
+        for sentence in sentences(text)
     )
     if not reported:
         return False
