@@ -282,7 +282,11 @@ def _serve_collect(groups: list[ScheduleGroup], paths: RunPaths) -> int:
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from tasks.evaluate import LabelError, evaluate, format_table, load_corpus
+    from tasks.evaluate_text import is_text_corpus
 
+    text_dirs = [Path(d) for d in args.dirs if is_text_corpus(Path(d))]
+    if text_dirs:
+        return _evaluate_text_corpora(text_dirs, args.mistakes)
     try:
         labels = load_corpus([Path(d) for d in args.dirs])
     except LabelError as exc:
@@ -298,6 +302,39 @@ def cmd_evaluate(args: argparse.Namespace) -> int:
         print("\nMistakes:")
         for mistake in scores.mistakes:
             print(f"  {mistake}")
+    return 0
+
+
+def _evaluate_text_corpora(folders: list[Path], mistakes: bool) -> int:
+    """Score folders in the shared text format (expected.jsonl + pages/) as the shared scorer does."""
+    from tasks.evaluate_text import evaluate_text, load_text_corpus
+    from tasks.records import PageContext
+    from tasks.registry import load_registry, source_for_url
+
+    registry = load_registry(str(PRODUCTION_REGISTRY))
+
+    def context_for(url: str) -> PageContext:
+        source = source_for_url(registry, url)
+        return PageContext(
+            url=url,
+            municipality=source.municipality if source else None,
+            profile=source.profile if source else None,
+        )
+
+    for folder in folders:
+        try:
+            labels = load_text_corpus(folder)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        total, by_kind = evaluate_text(labels, context_for)
+        if mistakes:
+            print("\n".join(total.pages))
+        for kind, part in sorted(by_kind.items()):
+            print(f"{kind}: {len(part.pages)} pages; {part.line()}")
+        print(total.line())
+        if mistakes and total.mistakes:
+            print("\nMistakes:")
+            print("\n".join(f"  {m}" for m in total.mistakes))
     return 0
 
 
@@ -534,7 +571,11 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = commands.add_parser(
         "evaluate", help="score the extractor against labelled pages and print a table"
     )
-    evaluate.add_argument("dirs", nargs="+", help="folders of <id>.json labels beside <id>.html pages")
+    evaluate.add_argument(
+        "dirs",
+        nargs="+",
+        help="folders of <id>.json labels beside <id>.html pages, or expected.jsonl beside pages/*.txt",
+    )
     evaluate.add_argument("--mistakes", action="store_true", help="list every wrong or missed field")
     evaluate.add_argument(
         "--by-profile", action="store_true", help="also score each CMS profile's pages alone"

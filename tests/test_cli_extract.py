@@ -35,6 +35,7 @@ def test_contract_keys_and_value_forms(seed: str) -> None:
         assert set(meeting) >= MEETING_KEYS
         assert meeting["attendance"] in ("in_person", "online", "hybrid", None)
         assert meeting["status"] in ("scheduled", "cancelled", "postponed")
+        assert meeting["activity"] in ("dialogue", "council", "committee", "information", "other")
     if data["summary"] is not None:
         assert set(data["summary"]) >= SUMMARY_KEYS
 
@@ -119,3 +120,18 @@ def test_bad_fetch_date_is_a_clear_error() -> None:
     result = run_extract(str(seed_path("000")), "--url", seed_url("000"), "--fetched-at", "28 maj")
     assert result.returncode == 2
     assert "--fetched-at" in result.stderr
+
+
+def test_activity_and_impossible_dates_in_the_json(tmp_path: Path) -> None:
+    page = tmp_path / "rad.html"
+    page.write_text(
+        "<html lang='sv'><head><title>Pensionärsrådet</title></head><body><main><h1>Pensionärsrådet</h1>"
+        "<p>Pensionärsrådet sammanträder tisdag 5 maj 2026 kl 13 i Stadshuset.</p>"
+        "<p>Extra möte 28 maj 9999 kl 13 och 31 februari kl 13.</p></main></body></html>",
+        encoding="utf-8",
+    )
+    result = run_extract(str(page), "--url", "https://www.ekby.se/rad.html", "--fetched-at", "2026-04-01")
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [(m["date"], m["activity"]) for m in data["meetings"]] == [("2026-05-05", "council")]
+    assert any("9999" in w for w in data["warnings"]) and any("31 februari" in w for w in data["warnings"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -74,3 +75,76 @@ def test_cli_prints_the_table(tmp_path: Path) -> None:
     )
     assert "meeting F1                                1.000" in result.stdout
     assert "seed pages fully right                    1.000  5/5" in result.stdout
+
+
+REAL_PAGES = PROJECT_ROOT.parent / "shared" / "real-pages"
+
+
+def _write_text_corpus(folder: Path) -> Path:
+    """Two text pages in the shared format, written for this test."""
+    pages = folder / "pages"
+    pages.mkdir(parents=True)
+    (pages / "t1.txt").write_text(
+        "URL: https://www.ekby.se/rad/seniorradet\nRETRIEVED-AS: full\n\nSeniorrådet\n\n"
+        "Rådets möten 2026\n\n  • 5 mars kl. 13-15\n  • 4 juni kl. 13-15\n\n"
+        "Mötena hålls i Havssalen, kommunhuset.\n",
+        encoding="utf-8",
+    )
+    (pages / "t2.txt").write_text(
+        "URL: https://www.ekby.se/om-radet\nRETRIEVED-AS: full\n\nOm rådet\n\n"
+        "Rådet träffas fyra gånger om året. Sidan uppdaterad 2026-01-10.\n",
+        encoding="utf-8",
+    )
+    labels = [
+        {
+            "file": "t1.txt",
+            "url": "https://www.ekby.se/rad/seniorradet",
+            "kind": "meeting_series",
+            "meetings": [
+                {
+                    "date": "2026-03-05",
+                    "start": "13:00",
+                    "end": "15:00",
+                    "status": "scheduled",
+                    "place": "Havssalen",
+                },
+                {
+                    "date": "2026-06-04",
+                    "start": "13:00",
+                    "end": "16:00",
+                    "status": "scheduled",
+                    "place": "Havssalen",
+                },
+                {"date": "2026-09-10", "start": None, "end": None, "status": "scheduled", "place": None},
+            ],
+        },
+        {"file": "t2.txt", "url": "https://www.ekby.se/om-radet", "kind": "not_a_meeting", "meetings": []},
+    ]
+    (folder / "expected.jsonl").write_text("\n".join(json.dumps(x) for x in labels) + "\n", encoding="utf-8")
+    return folder
+
+
+def test_text_corpus_is_scored_as_the_shared_scorer_scores_it(tmp_path: Path) -> None:
+    folder = _write_text_corpus(tmp_path / "real")
+    run = subprocess.run(
+        [str(CLI), "evaluate", str(folder), "--mistakes"], capture_output=True, text=True, check=True
+    )
+    assert (
+        "meetings F1 0.800 (P 1.000 R 0.667; tp 2 fp 0 fn 1); kind 2/2; "
+        "start 1.00 end 0.50 status 1.00 place 1.00" in run.stdout.splitlines()
+    )
+    assert "t1.txt: kind meeting (label meeting_series), tp 2 fp 0 fn 1" in run.stdout
+    assert "t1.txt: missed meeting 2026-09-10" in run.stdout
+    assert "t1.txt: 2026-06-04 end '15:00', expected '16:00'" in run.stdout
+    assert any(line.startswith("not_a_meeting: 1 pages;") for line in run.stdout.splitlines())
+
+
+@pytest.mark.skipif(not (REAL_PAGES / "expected.jsonl").is_file(), reason="../shared/real-pages is absent")
+def test_real_pages_reach_the_issue_targets() -> None:
+    run = subprocess.run([str(CLI), "evaluate", str(REAL_PAGES)], capture_output=True, text=True, check=True)
+    last = run.stdout.strip().splitlines()[-1]
+    figures = dict(re.findall(r"(F1|start|end|status|place) ([\d.]+)", last))
+    kind_hits, kind_total = (int(x) for x in re.search(r"kind (\d+)/(\d+)", last).groups())
+    assert float(figures["F1"]) >= 0.95, last
+    assert kind_hits / kind_total >= 0.90, last
+    assert all(float(figures[name]) >= 0.90 for name in ("start", "end", "status", "place")), last

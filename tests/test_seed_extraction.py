@@ -206,6 +206,13 @@ def test_korthet_names_next_meeting_on_floor_4(korthet: PageExtraction) -> None:
     assert meeting.place == "Nya sammanträdesrummet, plan 4"
 
 
+def test_korthet_next_meeting_is_a_committee_meeting_without_the_summary_topics(
+    korthet: PageExtraction,
+) -> None:
+    (meeting,) = korthet.meetings
+    assert (meeting.activity, meeting.topics) == ("committee", ())
+
+
 def test_korthet_year_follows_from_text_without_metadata() -> None:
     """Stripped of its publication date and dated URL, the page text still says 2017."""
     html = seed_path("004").read_text(encoding="utf-8")

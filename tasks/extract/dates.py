@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, time, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from urllib.parse import urlsplit
 
 from tasks.extract.vocabulary import Vocabulary
@@ -22,6 +22,13 @@ WINDOW_AFTER = timedelta(days=245)
 WEEKDAY_SEARCH_YEARS = 6
 # How far after a date its clock time may stand.
 TIME_WINDOW_CHARS = 60
+# Years a page's date may have: older ones are history or typos, later ones typos ('28 maj 9999').
+# The page check narrows the upper bound to the fetch year plus YEARS_AHEAD.
+EARLIEST_YEAR = 1990
+LATEST_YEAR = 2099
+YEARS_AHEAD = 10
+# A leap year, to tell possible days ('29 februari') from impossible ones ('31 februari').
+LEAP_YEAR = 2000
 
 
 @dataclass(frozen=True)
@@ -46,8 +53,9 @@ class TimeRange:
 def _date_patterns(vocab: Vocabulary) -> tuple[re.Pattern[str], ...]:
     weekday = rf"(?:(?P<weekday>(?:{vocab.weekday_pattern})(?:en|ar)?\.?)(?!\w),?\s+(?:den\s+)?)?"
     textual = re.compile(
-        rf"{weekday}(?:den\s+)?(?<![\d/.:])(?P<day>[0-3]?\d)(?::?(?:e|a)\b|\.)?\s*"
-        rf"(?P<month>{vocab.month_pattern})\.?(?!\w)(?:,?\s+(?P<year>(?:19|20)\d{{2}})(?!\d))?",
+        rf"{weekday}(?:den\s+)?(?<![\d/.:])(?<!kl )(?<!kl\. )(?<!klockan )(?P<day>[0-3]?\d)(?::?(?:e|a)\b|\.)?"
+        r"(?:\s*(?:[-–]|och)\s*[0-3]?\d)?\s*"
+        rf"(?P<month>{vocab.month_pattern})\.?(?!\w)(?:,?\s+(?P<year>\d{{4}})(?!\d))?",
         re.IGNORECASE,
     )
     numeric = re.compile(
@@ -75,11 +83,43 @@ def _mention_from(match: re.Match[str], vocab: Vocabulary) -> DateMention | None
         year += 2000
     weekday_text = groups.get("weekday")
     weekday = vocab.weekday_number(weekday_text) if weekday_text else None
-    if month is None or not 1 <= day <= 31:
+    if month is None or not possible_day(month, day):
         return None
-    if year is not None and not _valid(year, month, day):
+    if year is not None and not (EARLIEST_YEAR <= year <= LATEST_YEAR and _valid(year, month, day)):
         return None
     return DateMention(match.start(), match.end(), day, month, year, weekday)
+
+
+def possible_day(month: int, day: int) -> bool:
+    """A day some year has in that month ('29 februari' yes, '31 februari' never)."""
+    return _valid(LEAP_YEAR, month, day)
+
+
+def rejected_dates(text: str, vocab: Vocabulary, latest_year: int) -> list[str]:
+    """Date-like text that is not a date: an impossible day or a year outside EARLIEST_YEAR..latest_year.
+
+    Pure: the caller passes the last sane year (the fetch date's year plus YEARS_AHEAD).
+    """
+    problems: list[str] = []
+    if _DIGIT.search(text) is None:
+        return problems
+    for pattern in _date_patterns(vocab):
+        for match in pattern.finditer(text):
+            groups = match.groupdict()
+            month = int(groups["month"]) if groups["month"].isdigit() else vocab.month_number(groups["month"])
+            day = int(groups["day"])
+            year = int(groups["year"]) if groups.get("year") else None
+            if year is not None and year < 100:
+                year += 2000
+            if month is None:
+                continue
+            if not possible_day(month, day) or (year is not None and not _valid(year, month, day)):
+                problems.append(f"'{match.group(0).strip()}': no such day; not read as a date")
+            elif year is not None and not EARLIEST_YEAR <= year <= latest_year:
+                problems.append(
+                    f"'{match.group(0).strip()}': year {year} outside {EARLIEST_YEAR}..{latest_year}; not read as a date"
+                )
+    return problems
 
 
 def _valid(year: int, month: int, day: int) -> bool:
@@ -90,8 +130,19 @@ def _valid(year: int, month: int, day: int) -> bool:
     return True
 
 
+_DIGIT = re.compile(r"\d")
+
+
 def find_dates(text: str, vocab: Vocabulary) -> list[DateMention]:
     """All date mentions in text, left to right, overlaps resolved to the longer one."""
+    if _DIGIT.search(text) is None:
+        return []  # every date form has a digit; most lines have none
+    return list(_find_dates(text, vocab))
+
+
+@lru_cache(maxsize=4096)
+def _find_dates(text: str, vocab: Vocabulary) -> tuple[DateMention, ...]:
+    """find_dates, remembered: the rules ask about the same lines several times."""
     found: list[DateMention] = []
     for pattern in _date_patterns(vocab):
         for match in pattern.finditer(text):
@@ -104,15 +155,17 @@ def find_dates(text: str, vocab: Vocabulary) -> list[DateMention]:
         if kept and mention.start < kept[-1].end:
             continue
         kept.append(mention)
-    return kept
+    return tuple(kept)
 
 
 @cache
 def _time_pattern(vocab: Vocabulary) -> re.Pattern[str]:
     return re.compile(
-        rf"(?P<prefix>(?<!\w)(?:{vocab.time_prefix_pattern})\s*)?"
+        rf"(?P<between>(?<!\w)mellan\s+)?(?P<prefix>(?<!\w)(?:{vocab.time_prefix_pattern})\s*)?"
         r"(?<![\d.:/])(?P<h1>[0-2]?\d)(?:[.:](?P<m1>[0-5]\d))?"
-        r"(?:\s*(?:[-–—]|till)\s*(?:kl\.?\s*)?(?P<h2>[0-2]?\d)(?:[.:](?P<m2>[0-5]\d))?)?(?![\d/])",
+        r"(?:\s*(?:[-–—]|till|(?(between)och|(?!)))\s*(?:ca\.?\s*|cirka\s*)?(?:kl\.?\s*)?"
+        r"(?P<h2>[0-2]?\d)(?:[.:](?P<m2>[0-5]\d))?)?"
+        r"(?![\d/])",
         re.IGNORECASE,
     )
 

@@ -94,18 +94,108 @@ def room_first_to_venue_first(place: str, vocab: Vocabulary) -> str:
 def find_venue_sentence(text: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
     """'Mötena hålls kl. 13.00 i Stadshuset, sammanträdesrum Fyris, Stationsgatan 12': place and address."""
     for match in vocab.venue_sentence.finditer(text):
-        phrase = vocab.venue_stop.sub("", match.group("phrase").strip())
-        if not vocab.venue_start.match(phrase) or vocab.online.search(phrase):
-            continue
-        address, span = find_street_address(phrase, vocab, town)
-        if span is not None:
-            before = _strip_punctuation(phrase[: span[0]])
-            venue = before if 0 < len(before.split()) <= MAX_VENUE_WORDS else None
-        else:
-            venue = _strip_punctuation(phrase) if len(phrase.split()) <= MAX_PLACE_WORDS else None
-        if venue or address:
-            return (room_first_to_venue_first(venue, vocab) if venue else None), address
+        place, address = read_venue_phrase(match.group("phrase"), vocab, town)
+        if place or address:
+            return place, address
     return None, None
+
+
+def read_venue_phrase(phrase: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
+    """The venue at the start of a phrase after 'i'/'på': name, room and street, up to a stop word or date."""
+    phrase = vocab.venue_stop.sub("", phrase.strip())
+    dates = find_dates(phrase, vocab)
+    if dates:
+        phrase = phrase[: dates[0].start]
+    phrase = re.sub(r"(?:[\s,]+(?:och|samt|eller))+\s*$", "", phrase.strip(" ,")).strip(" ,")
+    if not phrase or not vocab.venue_start.match(phrase) or vocab.online.search(phrase):
+        return None, None
+    address, span = find_street_address(phrase, vocab, town)
+    if span is not None:
+        before = _strip_punctuation(phrase[: span[0]])
+        venue = before if 0 < len(before.split()) <= MAX_VENUE_WORDS else None
+    elif len(phrase.split()) <= MAX_PLACE_WORDS:
+        venue = _strip_punctuation(phrase)
+    else:
+        venue = _leading_venue_parts(phrase, vocab)
+    if venue or address:
+        return (room_first_to_venue_first(venue, vocab) if venue else None), address
+    return None, None
+
+
+def _leading_venue_parts(phrase: str, vocab: Vocabulary) -> str | None:
+    """'Stadshuset, i sammanträdesrum Ön, finns presidiet': the comma parts that name places, in order."""
+    parts = []
+    for part in phrase.split(","):
+        part = re.sub(r"^\s*(?:i|på)\s+", "", part).strip()
+        if not part or not vocab.venue_start.match(part) or len(part.split()) > MAX_PLACE_WORDS:
+            break
+        parts.append(part)
+    venue = ", ".join(parts)
+    return venue if parts and len(venue.split()) <= MAX_VENUE_WORDS else None
+
+
+# A clock time right after a date, before the venue ('tisdag 16 februari klockan 18.30-20.30 i Hemgården').
+_LEADING_TIME = re.compile(
+    r"^\s*,?\s*(?:(?:kl\.?|klockan)\s*)?\d{1,2}(?:[.:]\d{2})?(?:\s*[-–—]\s*\d{1,2}(?:[.:]\d{2})?)?",
+    re.IGNORECASE,
+)
+_VENUE_PREPOSITION = re.compile(r"(?<!\w)(?:i|på)\s+")
+
+
+def find_venue_by_date(
+    text: str,
+    mention: DateMention,
+    next_start: int | None,
+    previous_end: int,
+    vocab: Vocabulary,
+    town: str | None,
+) -> tuple[str | None, str | None]:
+    """A venue written next to the date: 'den 20 augusti i Eskilstuna', 'möte på Folkets hus tisdag 16 maj'."""
+    after = text[mention.end : next_start if next_start is not None else len(text)]
+    untimed = _LEADING_TIME.sub("", after, count=1)
+    separator = r"^\s*[,–—-]?\s*" if untimed != after else r"^\s*[,–—-]\s*"
+    after = untimed
+    if (match := re.match(r"^\s*,?\s*(?:i|på)\s+", after)) is not None:
+        place, address = read_venue_phrase(re.split(r"[.;!?](?:\s|$)", after[match.end() :])[0], vocab, town)
+        if place or address:
+            return place, address
+    if (match := re.match(separator, after)) is not None:
+        # 'Tisdag 12 mars, kl 18-20, Folkets hus', '12 mars 13.30-15.30 Stadshuset': a venue after the
+        # date and time of a list entry, if it reads as one
+        phrase = re.split(r"[.;!?](?:\s|$)", after[match.end() :])[0]
+        if vocab.venue_word.search(phrase) or vocab.street.search(phrase):
+            place, address = read_venue_phrase(phrase, vocab, town)
+            if place or address:
+                return place, address
+    before = text[previous_end : mention.start]
+    prepositions = list(_VENUE_PREPOSITION.finditer(before))
+    if prepositions and _names_only_a_venue(before[prepositions[-1].end() :], vocab):
+        return read_venue_phrase(before[prepositions[-1].end() :], vocab, town)
+    return None, None
+
+
+def find_named_venue(text: str, vocab: Vocabulary, town: str | None) -> tuple[str | None, str | None]:
+    """'... sitta på läktaren i Sessionssalen, Stadshuset': a venue word after 'i'/'på' in a paragraph about meetings."""
+    for match in _VENUE_PREPOSITION.finditer(text):
+        phrase = re.split(r"[.;!?](?:\s|$)", text[match.end() :])[0]
+        first = phrase.split()[0].strip(",") if phrase.split() else ""
+        if first[:1].isupper() and vocab.venue_word.fullmatch(first):
+            place, address = read_venue_phrase(phrase, vocab, town)
+            if place or address:
+                return place, address
+    return None, None
+
+
+# A venue named right before a date has at most this many words ('på Ekby Folkets hus tisdag 16 maj').
+VENUE_BEFORE_DATE_MAX_WORDS = 4
+
+
+def _names_only_a_venue(phrase: str, vocab: Vocabulary) -> bool:
+    """Only names and venue words up to the date: 'Ekby Folkets Hus', not 'Alfta stängs av för arbete'."""
+    words = phrase.strip(" ,").split()
+    return 0 < len(words) <= VENUE_BEFORE_DATE_MAX_WORDS and all(
+        w[0].isupper() or vocab.venue_word.fullmatch(w.strip(",")) for w in words
+    )
 
 
 def strip_online_part(place: str | None, vocab: Vocabulary) -> tuple[str | None, bool]:

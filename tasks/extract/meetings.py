@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, time
 from urllib.parse import urlsplit
 
+from tasks.extract.activity import classify_activity
 from tasks.extract.dates import (
     DateMention,
     TimeRange,
@@ -25,13 +26,25 @@ from tasks.extract.dates import (
     year_in_text,
 )
 from tasks.extract.document import Block
+from tasks.extract.evidence import (
+    is_bare_date_line,
+    is_label_line,
+    is_not_a_meeting,
+    page_speaks_of_meetings,
+    section_has_evidence,
+    sentence_has_evidence,
+    sentence_span,
+    sentences,
+)
 from tasks.extract.fields import (
     find_attendance,
     find_inline_labelled_place,
     find_labelled_place,
+    find_named_venue,
     find_place_in_headings,
     find_status,
     find_topics,
+    find_venue_by_date,
     find_venue_sentence,
     strip_online_part,
 )
@@ -43,6 +56,8 @@ from tasks.records import Meeting, PageContext
 DETAIL_WINDOW = 4
 # A date line with at most this many other characters is a label for the lines below.
 LONE_DATE_EXTRA_CHARS = 25
+# ... or at most this many other words ('19 januari - Norrbyn/Söderbyn/Västerbyn').
+LONE_DATE_EXTRA_WORDS = 3
 # How far before a date a 'senast' or 'Uppdatering' may stand.
 PREFIX_WINDOW_CHARS = 40
 # Status of a date that a moved meeting moves to: scheduled, and not overridden by the page's words.
@@ -81,6 +96,8 @@ class Candidate:
     online: bool = False
     online_only: bool = False
     detail_ids: frozenset[int] = frozenset()
+    evidence: bool = False
+    details_given: bool = False
 
 
 def resolve_date(
@@ -119,12 +136,27 @@ def _details_below(blocks: Sequence[Block], index: int, vocab: Vocabulary) -> li
     """The lines under a lone date ('Tisdag 12 mars' then 'Kl 18-20', 'Plats: ...'), up to the next date."""
     details: list[Block] = []
     for block in blocks[index + 1 : index + 1 + DETAIL_WINDOW]:
-        if block.is_heading or (
-            meeting_mentions(block.text, vocab) and not vocab.time_label.match(block.text)
+        if blocks[index].tag == "li" and block.tag != "li" and _is_sentence(block.text):
+            break  # the list has ended; a sentence after it is not the last entry's details
+        if (
+            block.is_heading
+            or is_label_line(block, vocab)
+            or len(block.text.split()) > DETAIL_MAX_WORDS
+            or (meeting_mentions(block.text, vocab) and not vocab.time_label.match(block.text))
         ):
             break
         details.append(block)
     return details
+
+
+def _is_sentence(text: str) -> bool:
+    """Prose rather than a label line: several words ending in a full stop."""
+    return text.rstrip().endswith((".", "!", "?")) and len(text.split()) >= SENTENCE_MIN_WORDS
+
+
+SENTENCE_MIN_WORDS = 5
+# A detail line under a date is short ('Kl 18-20', 'Plats: Folkets hus, Stora salen'); prose ends the details.
+DETAIL_MAX_WORDS = 12
 
 
 def _stands_alone(block: Block, mention: DateMention, vocab: Vocabulary) -> bool:
@@ -135,23 +167,69 @@ def _stands_alone(block: Block, mention: DateMention, vocab: Vocabulary) -> bool
     for words in (vocab.cancelled, vocab.postponed, vocab.not_status, vocab.same_time):
         rest = words.sub("", rest)
     rest = re.sub(r"[\W\d_]+", " ", rest).strip()
-    return block.is_heading or len(rest) <= LONE_DATE_EXTRA_CHARS
+    return (
+        block.is_heading or len(rest) <= LONE_DATE_EXTRA_CHARS or len(rest.split()) <= LONE_DATE_EXTRA_WORDS
+    )
 
 
 def _mention_status(text: str, mentions: Sequence[DateMention], position: int, vocab: Vocabulary) -> str:
-    """Status of one date in a line: its own words, not a neighbour's.
+    """Status of one date in a line: its own sentence's words, not a neighbour's.
 
     'Mötet 5 maj flyttas till 12 maj': 5 maj is postponed, 12 maj is where it
-    moved (MOVED_HERE). A line with one date takes the whole line's words.
+    moved (MOVED_HERE). 'har beslutat att ställa in sammanträdet den 30 mars':
+    the words before the date count too. A line with one date also takes the
+    status of its other sentences that speak of a meeting ('Mötet är inställt.')
+    or are a status alone ('Inställt!').
     """
     mention = mentions[position]
-    before = text[mentions[position - 1].end if position else 0 : mention.start]
-    if vocab.new_date.search(before):
+    previous_end = mentions[position - 1].end if position else 0
+    next_start = mentions[position + 1].start if position + 1 < len(mentions) else len(text)
+    if vocab.new_date.search(text[previous_end : mention.start]):
         return MOVED_HERE
-    if len(mentions) == 1:
-        return find_status(text, vocab)
-    after = text[mention.end : mentions[position + 1].start if position + 1 < len(mentions) else len(text)]
-    return find_status(after, vocab)
+    own_start, own_end = sentence_span(text, mention.start, mention.end)
+    if len(mentions) > 1:
+        after_end = min(own_end, next_start) if position + 1 < len(mentions) else len(text)
+        return _clause_status(
+            text[max(own_start, previous_end) : mention.start], text[mention.end : after_end], vocab
+        )
+    status = _clause_status(text[own_start : mention.start], text[mention.end : own_end], vocab)
+    if status != "scheduled":
+        return status
+    for sentence in _other_sentences(text, own_start, own_end):
+        about_a_meeting = vocab.dialogue.search(sentence) or len(sentence.split()) <= STATUS_ALONE_WORDS
+        if about_a_meeting and (status := find_status(sentence, vocab)) != "scheduled":
+            return status
+    return "scheduled"
+
+
+def _clause_status(before: str, after: str, vocab: Vocabulary) -> str:
+    """Any status word after a date; before it only a cancellation ('att ställa in sammanträdet den 30 mars').
+
+    A move before a date names where a meeting moves to ('flyttas till mötet den 26 november').
+    """
+    status = find_status(after, vocab)
+    if status != "scheduled":
+        return status
+    if vocab.cancelled.search(before):
+        return "cancelled"
+    moved = list(vocab.postponed.finditer(before))
+    if moved and not _MOVED_TO.search(before[moved[-1].end() :]):
+        return "postponed"  # 'skjuta upp mötet, som skulle ha hållits den 20 augusti'
+    return "scheduled"
+
+
+# Between a move and a date, these words make the date the new one ('flyttas till mötet den 26 november').
+_MOVED_TO = re.compile(r"(?<!\w)(?:till|i stället|istället)(?!\w)", re.IGNORECASE)
+
+
+# A sentence of at most this many words may be a status on its own ('Inställt!').
+STATUS_ALONE_WORDS = 3
+
+
+def _other_sentences(text: str, own_start: int, own_end: int) -> list[str]:
+    """The sentences of a line besides the one at [own_start, own_end)."""
+    rest = [text[:own_start], text[own_end:]]
+    return [s for part in rest for s in sentences(part) if s.strip(" .!?;")]
 
 
 def _candidate(
@@ -179,6 +257,9 @@ def _candidate(
     if place is None and address is None:
         place, address = find_inline_labelled_place(block.text, vocab, town)
     if place is None and address is None:
+        previous_end = mentions[position - 1].end if position else 0
+        place, address = find_venue_by_date(block.text, mention, next_start, previous_end, vocab, town)
+    if place is None and address is None:
         place, address = find_venue_sentence(block.text, vocab, town)
     place, online_place = strip_online_part(place, vocab)
     own_text = " ".join([block.text, *(b.text for b in details)])
@@ -186,6 +267,8 @@ def _candidate(
         vocab.online.search(line) for line in _place_lines([block, *details], vocab)
     )
     segment = block.text[mention.end : next_start]
+    evidence = _has_evidence(block, mention, details, vocab)
+    details_given = bool(clock or place or address or online_place or status != "scheduled")
     return Candidate(
         mention=mention,
         block=block,
@@ -200,7 +283,24 @@ def _candidate(
         online=online_place or find_attendance(False, own_text, vocab) == "online",
         online_only=online_place and place is None and address is None,
         detail_ids=frozenset(id(b) for b in details),
+        evidence=evidence,
+        details_given=details_given,
     )
+
+
+def _has_evidence(block: Block, mention: DateMention, details: Sequence[Block], vocab: Vocabulary) -> bool:
+    """A meeting word in the date's sentence or the lines below it; for a list entry, in its headings.
+
+    A list entry is a date line ('12 mars', '12 mars – om ekonomi') or an item that starts with its date;
+    a list item that is a sentence ('Från 1 januari ansvarar nämnden för ...') is prose.
+    """
+    if sentence_has_evidence(block.text, mention, vocab):
+        return True
+    if any(vocab.meeting_evidence.search(b.text) for b in details):
+        return True
+    starts_entry = block.tag in ("li", "dt", "dd", "tr") and not re.search(r"\w", block.text[: mention.start])
+    listed = starts_entry or is_bare_date_line(block, mention)
+    return listed and section_has_evidence(block, vocab)
 
 
 def _place_lines(blocks: Sequence[Block], vocab: Vocabulary) -> list[str]:
@@ -213,17 +313,32 @@ def _place_lines(blocks: Sequence[Block], vocab: Vocabulary) -> list[str]:
     return lines
 
 
-def find_candidates(blocks: Sequence[Block], vocab: Vocabulary, town: str | None) -> list[Candidate]:
-    """Every date mention that may be a meeting, with what its context says about it."""
+def find_candidates(
+    blocks: Sequence[Block],
+    vocab: Vocabulary,
+    town: str | None,
+    skip: frozenset[int] = frozenset(),
+    meeting_page: bool = True,
+) -> list[Candidate]:
+    """Every date mention with evidence of a meeting and no counter-evidence, with what its context says.
+
+    Evidence is a meeting word of the date's own (see `_has_evidence`) or, on a
+    page that speaks of meetings (`meeting_page`), a time, place or status of its own.
+    `skip` holds indexes of lines known not to date meetings (the page's own date stamp).
+    """
     found: list[Candidate] = []
     for index, block in enumerate(blocks):
-        if vocab.past_decision.search(block.text):
-            continue
-        if vocab.document_link.search(block.text):
+        if index in skip or vocab.document_link.search(block.text):
             continue  # 'Protokoll 2025-11-20 (pdf)' dates a document
         mentions = meeting_mentions(block.text, vocab)
         in_block = [_candidate(blocks, index, mentions, p, vocab, town) for p in range(len(mentions))]
-        found.extend(_share_list_time(in_block))
+        in_block = _share_list_time(in_block)
+        found.extend(
+            c
+            for c in in_block
+            if (c.evidence or (meeting_page and (c.details_given or c.start)))
+            and not is_not_a_meeting(block.text, c.mention, vocab)
+        )
     return _fill_same_place(_fill_same_time(found))
 
 
@@ -271,11 +386,25 @@ def _page_wide_status(blocks: Sequence[Block], vocab: Vocabulary) -> str:
 def _shared_time(blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | None:
     """One time stated for a whole list ('Mötena hålls kl. 15.00 – 17.00', 'Tid: kl. 13-15.30')."""
     for block in blocks:
-        stated = vocab.dialogue.search(block.text) or vocab.time_label.match(block.text)
-        if stated and not find_dates(block.text, vocab):
+        stated = (
+            vocab.dialogue.search(block.text)
+            or vocab.meeting_evidence.search(block.text)
+            or vocab.time_label.match(block.text)
+        )
+        if stated and not find_dates(block.text, vocab) and not _is_opening_hours(block.text, vocab):
             clock = find_time_range(block.text, vocab)
             if clock is not None and clock.end is not None:
                 return clock
+    return _shared_start(blocks, vocab)
+
+
+def _shared_start(blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | None:
+    """A start time stated once for every meeting ('Varje träff inleds klockan 19.00', 'Mötet ... börjar kl 17')."""
+    for block in blocks:
+        if vocab.start_verbs.search(block.text) and not find_dates(block.text, vocab):
+            for sentence in sentences(block.text):
+                if vocab.start_verbs.search(sentence) and (clock := find_time_range(sentence, vocab)):
+                    return clock
     return None
 
 
@@ -292,6 +421,14 @@ def _page_place(
             place, address = finder(block.text, vocab, town)
     if place is None and address is None:
         place = find_place_in_headings([title, *(b.text for b in blocks if b.is_heading)], vocab)
+    if place is None and address is None:
+        spoken = [
+            b for b in undated if vocab.meeting_evidence.search(b.text) or vocab.dialogue.search(b.text)
+        ]
+        for block in spoken:
+            place, address = find_named_venue(block.text, vocab, town)
+            if place is not None or address is not None:
+                break
     return place, address
 
 
@@ -333,16 +470,47 @@ def _unify_years(
 
 def _section_time(candidate: Candidate, blocks: Sequence[Block], vocab: Vocabulary) -> TimeRange | None:
     """'Alla kvällar klockan 18.30—20.30' under the same heading as a list of dates."""
-    for block in blocks:
+    for index, block in enumerate(blocks):
         if (
             block.headings == candidate.block.headings
             and not block.is_heading
             and not find_dates(block.text, vocab)
+            and not _is_opening_hours(block.text, vocab)
         ):
             clock = find_time_range(block.text, vocab)
             if clock is not None and clock.end is not None:
-                return clock
+                return _with_later_sessions(clock, blocks[index + 1 :], vocab)
     return None
+
+
+def _is_opening_hours(text: str, vocab: Vocabulary) -> bool:
+    """'Måndag - fredag 07.30 - 17.00': weekdays without a date name opening hours, not a meeting's time."""
+    return re.search(rf"(?<!\w)(?:{vocab.weekday_pattern})\w*\s*[-–]", text, re.IGNORECASE) is not None
+
+
+def _with_later_sessions(clock: TimeRange, following: Sequence[Block], vocab: Vocabulary) -> TimeRange:
+    """Sessions on consecutive lines ('Pass 1 kl. 15-16.30', 'Pass 2 kl. 17-18'): the meeting spans them all."""
+    end = clock.end
+    for block in following:
+        if block.is_heading or find_dates(block.text, vocab):
+            break
+        later = find_time_range(block.text, vocab)
+        if later is None or later.end is None or end is None or later.start is None or later.start < end:
+            break
+        end = later.end
+    return TimeRange(clock.start, end)
+
+
+def _activity(
+    candidate: Candidate, blocks: Sequence[Block], title: str, page_text: str, vocab: Vocabulary
+) -> str:
+    """The activity named nearest the date: its sentence, its line and details, its headings, title, page."""
+    text = candidate.block.text
+    start, end = sentence_span(text, candidate.mention.start, candidate.mention.end)
+    details = [b.text for b in blocks if id(b) in candidate.detail_ids]
+    return classify_activity(
+        [text[start:end], text, *details, *reversed(candidate.block.headings), title, page_text], vocab
+    )
 
 
 def _attendance(place: str | None, address: str | None, online: bool) -> str | None:
@@ -352,14 +520,25 @@ def _attendance(place: str | None, address: str | None, online: bool) -> str | N
 
 
 def find_meetings(
-    title: str, blocks: Sequence[Block], evidence: YearEvidence, context: PageContext, vocab: Vocabulary
+    title: str,
+    blocks: Sequence[Block],
+    evidence: YearEvidence,
+    context: PageContext,
+    vocab: Vocabulary,
+    skip: frozenset[int] = frozenset(),
 ) -> list[Meeting]:
-    """Dated meetings on a dialogue page, one per day, details merged from every mention."""
+    """Dated meetings on a page, one per day, details merged from every mention.
+
+    `skip` holds indexes of blocks that date the page, not a meeting.
+    """
     town = context.municipality
     place, address = _page_place(title, blocks, vocab, town)
     place, _ = strip_online_part(place, vocab)
     shared = _shared_time(blocks, vocab)
-    candidates = find_candidates(blocks, vocab, town)
+    candidates = find_candidates(
+        blocks, vocab, town, skip, page_speaks_of_meetings(title, blocks, vocab, skip)
+    )
+    page_text = "\n".join(b.text for b in blocks)
     # Online words on a meeting's own lines concern that meeting; elsewhere, all of them.
     dated_lines = {id(c.block) for c in candidates}
     page_online = any(
@@ -410,6 +589,7 @@ def find_meetings(
             topics=find_topics(theme, vocab) if theme else (),
             theme=theme,
             speakers=speakers,
+            activity=_activity(candidate, blocks, title, page_text, vocab),
         )
         if candidate.online or page_online:
             online_ids.add(meeting.id)
@@ -422,9 +602,16 @@ def find_meetings(
 
 
 def merge_structured(
-    meetings: list[Meeting], events: Sequence[StructuredEvent], title: str, context: PageContext
+    meetings: list[Meeting],
+    events: Sequence[StructuredEvent],
+    title: str,
+    context: PageContext,
+    vocab: Vocabulary | None = None,
 ) -> list[Meeting]:
-    """Meetings the page declares as schema.org Events win on date, time, place and status."""
+    """Meetings the page declares as schema.org Events win on date, time, place and status.
+
+    The activity is the text's reading of the same day, else the event's name or the title's words.
+    """
     by_id = {m.id: m for m in meetings}
     for event in events:
         identifier = meeting_id(context.url, event.day, None, context.source_id)
@@ -441,6 +628,9 @@ def merge_structured(
             address=event.address,
             attendance=event.attendance,
             status=event.status or "scheduled",
+            activity=from_text.activity
+            if from_text
+            else (classify_activity([event.name, title], vocab) if vocab else "other"),
         )
         by_id[identifier] = merge_meetings(declared, from_text) if from_text else declared
     return sorted(by_id.values(), key=lambda m: (m.date or date.max, m.start or time.min))

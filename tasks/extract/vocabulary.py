@@ -14,6 +14,8 @@ from typing import Any
 
 import yaml
 
+from tasks.records import ACTIVITIES
+
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
 
 
@@ -97,6 +99,17 @@ class Vocabulary:
     venue_start: re.Pattern[str]
     online: re.Pattern[str]
     topics: tuple[Topic, ...]
+    meeting_evidence: re.Pattern[str]
+    section_evidence: re.Pattern[str]
+    report: re.Pattern[str]
+    held_label: re.Pattern[str]
+    protocol_link: re.Pattern[str]
+    activities: tuple[tuple[str, re.Pattern[str]], ...]
+    start_verbs: re.Pattern[str]
+    meeting_nouns: re.Pattern[str]
+    closure: re.Pattern[str]
+    venue_word: re.Pattern[str]
+    document_word: re.Pattern[str]
 
     def count(self, text: str) -> int | None:
         """'25' or 'nio' as a number."""
@@ -153,6 +166,17 @@ def _compile_topics(path: Path) -> tuple[Topic, ...]:
         keywords = [re.escape(k) for k in entry["keywords"]]
         topics.append(Topic(topic_id, entry["label_sv"], entry["label_en"], _word_regex(keywords)))
     return tuple(topics)
+
+
+def _compile_activities(data: Any, path: Path) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Activity names with their word patterns, in the order the file gives them."""
+    known = set(ACTIVITIES)
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: 'activities' must map an activity to a list of patterns")
+    unknown = set(data) - known
+    if unknown:
+        raise ConfigError(f"{path}: unknown activities {sorted(unknown)}")
+    return tuple((str(name), _word_regex(list(words))) for name, words in data.items())
 
 
 def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
@@ -265,6 +289,20 @@ def compile_vocabulary(vocabulary_path: Path, topics_path: Path) -> Vocabulary:
         ),
         online=_word_regex(req("online_patterns")),
         topics=_compile_topics(topics_path),
+        meeting_evidence=_word_regex(req("meeting_evidence_words")),
+        section_evidence=_word_regex(req("section_evidence_words")),
+        report=_word_regex(req("report_patterns")),
+        held_label=_word_regex(req("held_labels")),
+        protocol_link=re.compile(req("protocol_link_pattern"), re.IGNORECASE),
+        activities=_compile_activities(req("activities"), vocabulary_path),
+        start_verbs=_word_regex(req("start_verbs")),
+        meeting_nouns=_word_regex(req("meeting_nouns")),
+        closure=_word_regex(req("closure_patterns")),
+        venue_word=re.compile(
+            rf"(?<!\w)(?:\w*(?:{_alternation(req('venue_suffixes'))})|{_alternation(req('room_words'))})(?!\w)",
+            re.IGNORECASE,
+        ),
+        document_word=_word_regex(req("document_words")),
     )
 
 
