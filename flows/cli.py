@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from datetime import date
 from pathlib import Path
 
@@ -40,15 +43,23 @@ def _prepare_prefect(db: Path) -> None:
         _say("Starting Prefect's local API server (about 10 s)...")
 
 
-def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
+def _run_flow(
+    sources_file: Path, db: Path, out: Path, task_runner: str = "threads", dask_address: str | None = None
+) -> int:
     _prepare_prefect(db)
     import logging
 
-    from flows.collect import collect
-
-    logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)
+    # Dask workers run in other processes: they cannot reach Prefect's temporary in-process server.
+    needs_server = task_runner == "dask" and not os.environ.get("PREFECT_API_URL")
     started = time.monotonic()
-    summary = collect(sources_file=str(sources_file), db_path=str(db), out_dir=str(out))
+    with _api_server_for_workers(db) if needs_server else nullcontext():
+        from flows.runners import collect_flow  # imports Prefect: after PREFECT_API_URL is set
+
+        logging.getLogger("prefect.flow_runs").setLevel(logging.INFO)
+        collect = collect_flow(task_runner, dask_address)
+        summary = collect(
+            sources_file=str(sources_file), db_path=str(db), out_dir=str(out), task_runner=task_runner
+        )
     elapsed = time.monotonic() - started
     _say("")
     _say(f"Run {summary.run_id} finished in {elapsed:.1f} s")
@@ -73,6 +84,27 @@ def _run_flow(sources_file: Path, db: Path, out: Path) -> int:
     return 0
 
 
+@contextmanager
+def _api_server_for_workers(db: Path) -> Iterator[None]:
+    """A local Prefect server for the run (Dask workers report to it), stopped afterwards."""
+    import socket
+
+    from flows.environment import configure_prefect
+    from flows.server import local_prefect_server
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    home = configure_prefect(db.parent)  # no Prefect import: it reads PREFECT_API_URL when imported
+    _say(f"Starting a local Prefect server on 127.0.0.1:{port} for the Dask workers (~30 s)...")
+    with local_prefect_server(port, home / "server.log") as api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+        try:
+            yield
+        finally:
+            del os.environ["PREFECT_API_URL"]
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from flows.demo_site import DEMO_REGISTRY, registry_origins, serve_demo_sites
     from tasks.registry import load_registry, rebase_registry, write_registry
@@ -84,14 +116,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         registry = rebase_registry(load_registry(DEMO_REGISTRY), registry_origins(sites))
         resolved = db.parent / "demo-sources.resolved.yaml"
         write_registry(registry, resolved)
-        return _run_flow(resolved, db, out)
+        return _run_flow(resolved, db, out, *_runner(args))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     from tasks.registry import load_registry
 
     load_registry(args.sources)  # fail fast, before Prefect starts, on a broken registry
-    return _run_flow(Path(args.sources), Path(args.db), Path(args.out))
+    return _run_flow(Path(args.sources), Path(args.db), Path(args.out), *_runner(args))
+
+
+def _runner(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The task runner the command line (or KOMMUNDIALOG_TASK_RUNNER / _DASK_ADDRESS) asks for."""
+    task_runner = "dask" if args.dask_address else args.task_runner
+    return task_runner, args.dask_address
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -122,7 +160,6 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    import os
 
     from tasks.registry import load_registry
 
@@ -313,15 +350,30 @@ def build_parser() -> argparse.ArgumentParser:
         sub.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB warehouse file (default: %(default)s)")
         sub.add_argument("--out", default=str(DEFAULT_OUT), help="catalogue folder (default: %(default)s)")
 
+    def runner(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--task-runner",
+            choices=("threads", "dask"),
+            default=os.environ.get("KOMMUNDIALOG_TASK_RUNNER", "threads"),
+            help="where sources are crawled and extracted: local threads and processes, or Dask (default: %(default)s)",
+        )
+        sub.add_argument(
+            "--dask-address",
+            default=os.environ.get("KOMMUNDIALOG_DASK_ADDRESS") or None,
+            help="scheduler of an existing Dask cluster (tcp://host:8786); implies --task-runner dask",
+        )
+
     demo = commands.add_parser(
         "demo", help="serve the bundled demo sites on 127.0.0.1 and run the flow on them"
     )
     storage(demo)
+    runner(demo)
     demo.set_defaults(handler=cmd_demo)
 
     run = commands.add_parser("run", help="run the collect flow on a source registry")
     run.add_argument("--sources", required=True, help="registry YAML file")
     storage(run)
+    runner(run)
     run.set_defaults(handler=cmd_run)
 
     extract = commands.add_parser("extract", help="extract one saved page and print JSON")
