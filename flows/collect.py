@@ -29,6 +29,8 @@ from warehouse.load import LoadResult
 MAX_PARALLEL_SOURCES = 4
 # Sources crawling, crawled or extracting, not yet loaded: bounds the bodies held in memory.
 MAX_SOURCES_IN_HAND = 8
+# On a Dask cluster the work is spread wider; results wait in the workers' memory, not here.
+MAX_SOURCES_IN_HAND_DASK = 32
 
 
 @dataclass
@@ -146,8 +148,9 @@ SourceWork = Callable[[], tuple[CrawlResult, BatchExtraction]]
 class _SourcePlan:
     """Sources through crawl and extraction as a pipeline, handed to the loader in registry order.
 
-    At most MAX_SOURCES_IN_HAND sources are crawling, crawled or extracting at
-    once, so bodies and extractions never pile up while the loader catches up.
+    At most MAX_SOURCES_IN_HAND sources (MAX_SOURCES_IN_HAND_DASK on Dask) are
+    crawling, crawled or extracting at once, so bodies and extractions never
+    pile up while the loader catches up.
     With threads, crawls run on the flow's task runner and extraction in local
     processes; with Dask, one task per source does both on a worker.
     """
@@ -179,7 +182,8 @@ class _SourcePlan:
             yield self.extracting.popleft()
 
     def _top_up(self) -> None:
-        while self.waiting and len(self.crawling) + len(self.extracting) < MAX_SOURCES_IN_HAND:
+        limit = MAX_SOURCES_IN_HAND_DASK if self.remote else MAX_SOURCES_IN_HAND
+        while self.waiting and len(self.crawling) + len(self.extracting) < limit:
             source = self.waiting.popleft()
             previous = self.previous.get(source.id, {})
             if self.remote:
