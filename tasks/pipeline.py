@@ -17,6 +17,7 @@ import multiprocessing
 import os
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -81,11 +82,18 @@ class ExtractionPool:
         changed = [p for p in pages if p.changed]  # only these bodies travel to a worker
         if len(changed) < self.small_batch:
             return _done(extract_batch, source, changed)
+        try:
+            return self._processes().submit(extract_batch, source, changed)
+        except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh for this batch
+            self.close()
+            return self._processes().submit(extract_batch, source, changed)
+
+    def _processes(self) -> ProcessPoolExecutor:
         if self._pool is None:
             # 'spawn': the flow's process has threads (crawl, Prefect); forking it is unsafe.
             context = multiprocessing.get_context("spawn")
             self._pool = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
-        return self._pool.submit(extract_batch, source, changed)
+        return self._pool
 
     @property
     def started(self) -> bool:
@@ -94,8 +102,8 @@ class ExtractionPool:
 
     def close(self) -> None:
         if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+            pool, self._pool = self._pool, None
+            pool.shutdown(wait=True, cancel_futures=True)
 
     def __enter__(self) -> ExtractionPool:
         return self

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import signal
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 
 from tasks.fetch import content_hash
@@ -57,3 +60,21 @@ def test_a_small_batch_stays_in_the_calling_thread() -> None:
         batch = pool.submit(SOURCE, pages).result()
         assert not pool.started
     assert [e.url for e in batch.extractions] == [p.final_url for p in pages]
+
+
+def test_a_killed_worker_costs_its_batch_not_the_run() -> None:
+    """A worker process that dies fails the batch it held at most; later batches get a fresh pool."""
+    pages = demo_pages()
+    with ExtractionPool(workers=1, small_batch=1) as pool:
+        first = pool.submit(SOURCE, pages).result(timeout=120)
+        for pid in list(pool._pool._processes):  # the pool's own worker, started by this test
+            os.kill(pid, signal.SIGKILL)
+        recovered = None
+        for _attempt in range(2):  # the batch in flight when the pool notices may fail
+            try:
+                recovered = pool.submit(SOURCE, pages).result(timeout=120)
+                break
+            except BrokenProcessPool:
+                continue
+    assert recovered is not None
+    assert recovered.extractions == first.extractions
