@@ -6,7 +6,7 @@ and load steps twice into a fresh DuckDB file and reports both times, their
 ratio, requests, bytes and pages extracted. The server sleeps --latency
 seconds per request, 200 and 304 alike, to stand in for a real network.
 
-Run: .venv/bin/python benchmarks/bench_incremental.py [--pages 150] [--latency 0.02] [--flow]
+Run: .venv/bin/python benchmarks/bench_incremental.py [--pages 150] [--latency 0.02] [--flow] [--smoke]
 --flow also times two runs of the real `collect` flow, after a warm-up run
 that starts Prefect's temporary server (its bookkeeping is part of both times).
 Not part of the test suite: it measures, it does not assert.
@@ -94,8 +94,9 @@ def run_steps(registry_file: Path, db: Path) -> tuple[float, dict[str, int]]:
 
     from tasks.extract.page import EXTRACTOR_VERSION
     from tasks.fetch import Fetcher
+    from tasks.pipeline import extract_batch
     from tasks.registry import load_registry
-    from tasks.steps import crawl, extract_pages, load_source
+    from tasks.steps import crawl, load_source
     from warehouse.db import open_warehouse
     from warehouse.fetch_log import previous_fetches
 
@@ -107,7 +108,7 @@ def run_steps(registry_file: Path, db: Path) -> tuple[float, dict[str, int]]:
     with open_warehouse(db) as con, disable_run_logger():
         previous = previous_fetches(con, EXTRACTOR_VERSION).get(source.id, {})
         crawled = crawl.fn(source, fetcher, str(db.parent / "raw"), previous)
-        extractions = extract_pages.fn(source, crawled.pages)
+        extractions = extract_batch(source, crawled.pages).extractions
         load_source.fn(con, source, crawled, extractions, now.strftime("%H%M%S%f"), now)
     fetcher.close()
     elapsed = time.perf_counter() - started
@@ -147,7 +148,12 @@ def main() -> None:
     parser.add_argument("--delay", type=float, default=0.0, help="politeness delay per host (registry's)")
     parser.add_argument("--concurrency", type=int, default=1, help="requests at once per host")
     parser.add_argument("--flow", action="store_true", help="also time the real collect flow")
+    parser.add_argument(
+        "--smoke", action="store_true", help="a tiny site (5 pages, no latency): checks it runs"
+    )
     args = parser.parse_args()
+    if args.smoke:
+        args.pages, args.latency = 5, 0.0
 
     with tempfile.TemporaryDirectory(prefix="kommundialog-bench-") as temp:
         workdir = Path(temp)

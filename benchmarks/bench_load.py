@@ -1,7 +1,7 @@
 """Warehouse load speed: 100,000 meetings into a fresh DuckDB file, then the same again,
 then a run where nothing changed (every page a 304) on the run's one open connection.
 
-Run: .venv/bin/python benchmarks/bench_load.py [--meetings 100000] [--sources 100]
+Run: .venv/bin/python benchmarks/bench_load.py [--meetings 100000] [--sources 100] [--smoke]
 Not part of the test suite: it measures, it does not assert.
 """
 
@@ -72,7 +72,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--meetings", type=int, default=100_000)
     parser.add_argument("--sources", type=int, default=100)
+    parser.add_argument("--smoke", action="store_true", help="200 meetings from 2 sources: checks it runs")
     args = parser.parse_args()
+    if args.smoke:
+        args.meetings, args.sources = 200, 2
     now = datetime.now(UTC)
     per_source = args.meetings // args.sources
     batches = [synthetic_source(i, per_source, now) for i in range(args.sources)]

@@ -65,7 +65,14 @@ def _show_logs_on_console() -> None:
         logging.getLogger(name).setLevel(logging.INFO)
 
 
-def _run_flow(sources_file: Path, db: Path, out: Path, verbosity: str = "normal", wait: float = 0.0) -> int:
+def _run_flow(
+    sources_file: Path,
+    db: Path,
+    out: Path,
+    verbosity: str = "normal",
+    wait: float = 0.0,
+    runner: tuple[str, str | None] = ("threads", None),
+) -> int:
     from warehouse.lock import writer_lock
 
     with writer_lock(db, "run", wait):  # before Prefect starts: a busy warehouse is said at once
@@ -77,7 +84,7 @@ def _run_flow(sources_file: Path, db: Path, out: Path, verbosity: str = "normal"
             _show_logs_on_console()
         started = time.monotonic()
         with progress.showing(progress.choose_display(sys.stdout, verbosity)):
-            summary = run_collect(sources_file, db, out)
+            summary = run_collect(sources_file, db, out, *runner)
     elapsed = time.monotonic() - started
     detail = verbosity != "quiet"
     if detail:
@@ -142,7 +149,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         registry = rebase_registry(registry, registry_origins(sites))
         resolved = db.parent / "demo-sources.resolved.yaml"
         write_registry(registry, resolved)
-        return _run_flow(resolved, db, out, _verbosity(args), args.wait)
+        return _run_flow(resolved, db, out, _verbosity(args), args.wait, _runner(args))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -151,12 +158,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     registry = load_registry(args.sources)  # the same check as `kommundialog check`, before Prefect
     db, out, verbosity = Path(args.db), Path(args.out), _verbosity(args)
     if not args.source:
-        return _run_flow(Path(args.sources), db, out, verbosity, args.wait)
+        return _run_flow(Path(args.sources), db, out, verbosity, args.wait, _runner(args))
     from flows.operator import narrowed_registry_file, select_sources
 
     chosen = select_sources(registry, args.source, Path(args.sources))
     with narrowed_registry_file(chosen, db.parent) as narrowed:
-        return _run_flow(narrowed, db, out, verbosity, args.wait)
+        return _run_flow(narrowed, db, out, verbosity, args.wait, _runner(args))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -167,6 +174,12 @@ def cmd_check(args: argparse.Namespace) -> int:
     for line in describe_registry(load_registry(args.sources), Path(args.sources)):
         _say(line)
     return 0
+
+
+def _runner(args: argparse.Namespace) -> tuple[str, str | None]:
+    """The task runner the command line (or KOMMUNDIALOG_TASK_RUNNER / _DASK_ADDRESS) asks for."""
+    task_runner = "dask" if args.dask_address else args.task_runner
+    return task_runner, args.dask_address
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
@@ -232,7 +245,6 @@ def _fetch_live(registry: Registry, url: str, save: str | None) -> tuple[bytes, 
 
 
 def cmd_schedule(args: argparse.Namespace) -> int:
-    import os
 
     from flows.deployments import absolute_paths, write_prefect_yaml
     from tasks.registry import load_registry
@@ -529,6 +541,19 @@ def build_parser() -> argparse.ArgumentParser:
             help="wait up to this long for another run or publish writing the warehouse (default: exit 3 at once)",
         )
 
+    def runner_flags(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--task-runner",
+            choices=("threads", "dask"),
+            default=os.environ.get("KOMMUNDIALOG_TASK_RUNNER", "threads"),
+            help="where sources are crawled and extracted: local threads and processes, or Dask (default: %(default)s)",
+        )
+        sub.add_argument(
+            "--dask-address",
+            default=os.environ.get("KOMMUNDIALOG_DASK_ADDRESS") or None,
+            help="scheduler of an existing Dask cluster (tcp://host:8786); implies --task-runner dask",
+        )
+
     demo = commands.add_parser(
         "demo", help="serve the bundled demo sites on 127.0.0.1 and run the flow on them"
     )
@@ -538,6 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--serve-only", action="store_true", help="only serve the demo sites (no flow run) until Ctrl-C"
     )
+    runner_flags(demo)
     demo.set_defaults(handler=cmd_demo)
 
     check = commands.add_parser("check", help="validate a source registry without running anything")
@@ -552,6 +578,7 @@ def build_parser() -> argparse.ArgumentParser:
     storage(run)
     output_flags(run)
     waits(run)
+    runner_flags(run)
     run.set_defaults(handler=cmd_run)
 
     extract = commands.add_parser("extract", help="extract one saved (or live) page and print JSON")

@@ -3,25 +3,31 @@
 from __future__ import annotations
 
 import uuid
+from collections import deque
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 import duckdb
 from prefect import flow, get_run_logger
+from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows import progress
 from flows.health_report import SourceOutcome, check_sources, send_alerts
 from flows.report import publish_run_report
-from tasks.crawl import CrawlCounts, count_outcomes, describe_counts
+from tasks.crawl import CrawlCounts, CrawlResult, count_outcomes, describe_counts
 from tasks.extract.page import EXTRACTOR_VERSION
-from tasks.fetch import Fetcher, limits_from_settings
+from tasks.fetch import Fetcher, FetchLimits, limits_from_settings
 from tasks.health import EXIT_ALL_FAILED, EXIT_OK, EXIT_PARTIAL, Health, run_exit_code
+from tasks.pipeline import BatchExtraction, ExtractionPool
+from tasks.records import PreviousFetch
 from tasks.registry import Registry, Source, load_registry
 from tasks.schedules import sources_on_schedule
-from tasks.steps import crawl, extract_pages, load_source, publish, snapshot
+from tasks.steps import crawl, crawl_and_extract, load_source, log_extraction_failures, publish, snapshot
 from warehouse.db import finish_run, mark_crashed_runs, open_warehouse, start_run, table_counts
 from warehouse.fetch_log import previous_fetches
 from warehouse.load import LoadResult
@@ -34,6 +40,10 @@ MAX_PARALLEL_SOURCES = 4
 TICK_LOCK_WAIT_SECONDS = 600.0
 # How long a run waits for another process (an analyst) to close the warehouse file.
 OPEN_WAIT_SECONDS = 30.0
+# Sources crawling, crawled or extracting, not yet loaded: bounds the bodies held in memory.
+MAX_SOURCES_IN_HAND = 8
+# On a Dask cluster the work is spread wider; results wait in the workers' memory, not here.
+MAX_SOURCES_IN_HAND_DASK = 32
 RUN_STATUS = {EXIT_OK: "ok", EXIT_PARTIAL: "partial", EXIT_ALL_FAILED: "failed"}
 
 
@@ -75,6 +85,7 @@ def collect(
     snapshot_dir: str | None = None,
     schedule: str | None = None,
     lock_wait_seconds: float = TICK_LOCK_WAIT_SECONDS,
+    task_runner: str = "threads",
 ) -> RunSummary:
     """Crawl the registry's sources, load what they say into DuckDB, publish the catalogue and a snapshot.
 
@@ -85,6 +96,9 @@ def collect(
     stops it `failed` with nothing published. The analysts' read-only snapshot
     goes to `snapshot_dir` (default: 'snapshot' beside the catalogue). A
     deployment passes its `schedule` (cron): the run then crawls only the sources on it.
+    `task_runner` says where sources are crawled and extracted: 'threads' (crawl
+    threads and local extraction processes) or 'dask' (the flow runs with a
+    DaskTaskRunner, see flows/runners.py); either way the load stays here.
     """
     registry = load_registry(sources_file)
     sources = sources_on_schedule(registry, schedule)
@@ -96,7 +110,9 @@ def collect(
     with writer_lock(db_path, "run", lock_wait_seconds):
         try:
             prepare_run(db_path, out_dir, snapshot_dir)
-            _run_on_one_connection(registry, sources, db_path, out_dir, snapshot_dir, now, summary)
+            _run_on_one_connection(
+                registry, sources, db_path, out_dir, snapshot_dir, now, summary, task_runner
+            )
         except Exception as exc:
             summary.fatal = (
                 str(exc) if isinstance(exc, RunStopped) else fatal_error(exc, db_path, snapshot_dir)
@@ -117,6 +133,7 @@ def _run_on_one_connection(
     snapshot_dir: str,
     now: datetime,
     summary: RunSummary,
+    task_runner: str,
 ) -> None:
     """Open the warehouse once, record the run, do its work; record an interruption or a crash too."""
     with open_warehouse(db_path, wait_seconds=OPEN_WAIT_SECONDS) as con:
@@ -124,7 +141,7 @@ def _run_on_one_connection(
             summary.warnings.append(f"run {crashed} was left running by a process that died: marked crashed")
         start_run(con, summary.run_id, now)
         try:
-            _collect(con, registry, sources, db_path, out_dir, snapshot_dir, now, summary)
+            _collect(con, registry, sources, db_path, out_dir, snapshot_dir, now, summary, task_runner)
         except RunStopped:
             _roll_back(con)  # marked `failed` once this connection is closed
             raise
@@ -147,6 +164,7 @@ def _collect(
     snapshot_dir: str,
     now: datetime,
     summary: RunSummary,
+    task_runner: str,
 ) -> None:
     """The run's work on its one connection: crawl and load each source, judge health, alert, publish."""
     logger = get_run_logger()
@@ -154,16 +172,17 @@ def _collect(
     raw_dir = str(Path(db_path).parent / "raw")
     previous = previous_fetches(con, EXTRACTOR_VERSION)  # validators for conditional requests
     outcomes: dict[str, SourceOutcome] = {}
-    fetcher = Fetcher(registry.user_agent, limits_from_settings(registry.extra.get("fetch")))
+    limits = limits_from_settings(registry.extra.get("fetch"))
+    plan = _SourcePlan(sources, registry.user_agent, limits, raw_dir, previous, task_runner)
     progress.current().run_started(len(sources))
     try:
-        futures = {s.id: crawl.submit(s, fetcher, raw_dir, previous.get(s.id, {})) for s in sources}
-        for source in sources:
+        for source, work in plan.results():
             outcome = outcomes[source.id] = SourceOutcome()
             try:
-                crawled = outcome.crawled = futures[source.id].result()
-                extractions = extract_pages(source, crawled.pages)
-                counts = outcome.loaded = load_source(con, source, crawled, extractions, run_id, now)
+                crawled, batch = work()
+                outcome.crawled = crawled
+                log_extraction_failures(source, batch)
+                counts = outcome.loaded = load_source(con, source, crawled, batch.extractions, run_id, now)
             except Exception as exc:  # one broken source must not stop the others ...
                 fatal = fatal_error(exc, db_path, snapshot_dir)
                 if fatal:  # ... but a damaged warehouse or a full disk stops them all
@@ -180,10 +199,11 @@ def _collect(
                 continue
             _count_source(summary, source, crawled, counts)
     finally:
-        fetcher.close()
+        plan.close()
 
-    summary.health = check_sources(con, registry, outcomes, run_id, now)
-    summary.alerts = send_alerts(con, registry, summary.health, run_id, now)
+    on_this_run = replace(registry, sources=tuple(sources))  # a schedule's run judges its own sources
+    summary.health = check_sources(con, on_this_run, outcomes, run_id, now)
+    summary.alerts = send_alerts(con, on_this_run, summary.health, run_id, now)
     for line in summary.alerts:
         logger.warning(line)
     problems = False
@@ -261,3 +281,75 @@ def _end_unfinished_run(con: duckdb.DuckDBPyConnection, summary: RunSummary, sta
     """Record that the run stopped before its end (a load in progress was rolled back)."""
     _roll_back(con)
     finish_run(con, summary.run_id, datetime.now(UTC), status, _totals(summary), summary.errors)
+
+
+SourceWork = Callable[[], tuple[CrawlResult, BatchExtraction]]
+
+
+class _SourcePlan:
+    """Sources through crawl and extraction as a pipeline, handed to the loader in registry order.
+
+    At most MAX_SOURCES_IN_HAND sources (MAX_SOURCES_IN_HAND_DASK on Dask) are
+    crawling, crawled or extracting at once, so bodies and extractions never
+    pile up while the loader catches up.
+    With threads, crawls run on the flow's task runner and extraction in local
+    processes; with Dask, one task per source does both on a worker.
+    """
+
+    def __init__(
+        self,
+        sources: Sequence[Source],
+        user_agent: str,
+        limits: FetchLimits,
+        raw_dir: str,
+        previous: dict[str, dict[str, PreviousFetch]],
+        task_runner: str,
+    ) -> None:
+        self.waiting = deque(sources)
+        self.user_agent, self.limits, self.raw_dir, self.previous = user_agent, limits, raw_dir, previous
+        self.remote = task_runner == "dask"
+        self.fetcher = None if self.remote else Fetcher(user_agent, limits)
+        self.pool = ExtractionPool()
+        self.crawling: deque[tuple[Source, PrefectFuture]] = deque()
+        self.extracting: deque[tuple[Source, SourceWork]] = deque()
+
+    def results(self) -> Iterator[tuple[Source, SourceWork]]:
+        """Each source with the call that gives its crawl and extraction (raising what failed)."""
+        while self.waiting or self.crawling or self.extracting:
+            self._top_up()
+            if self.crawling and len(self.extracting) <= self.pool.workers:
+                self.extracting.append(self._extract(*self.crawling.popleft()))
+                continue
+            yield self.extracting.popleft()
+
+    def _top_up(self) -> None:
+        limit = MAX_SOURCES_IN_HAND_DASK if self.remote else MAX_SOURCES_IN_HAND
+        while self.waiting and len(self.crawling) + len(self.extracting) < limit:
+            source = self.waiting.popleft()
+            previous = self.previous.get(source.id, {})
+            if self.remote:
+                args = (source, self.user_agent, self.limits, self.raw_dir, previous)
+                future = crawl_and_extract.submit(*args)
+            else:
+                future = crawl.submit(source, self.fetcher, self.raw_dir, previous)
+            self.crawling.append((source, future))
+
+    def _extract(self, source: Source, future: PrefectFuture) -> tuple[Source, SourceWork]:
+        """Wait for the source's crawl; start its extraction (a failed crawl raises when its turn comes)."""
+        try:
+            outcome = future.result()
+        except Exception as exc:
+            return source, partial(_raise, exc)
+        if self.remote:
+            return source, lambda: outcome
+        extraction = self.pool.submit(source, outcome.pages)
+        return source, lambda: (outcome, extraction.result())
+
+    def close(self) -> None:
+        self.pool.close()
+        if self.fetcher is not None:
+            self.fetcher.close()
+
+
+def _raise(exc: Exception) -> tuple[CrawlResult, BatchExtraction]:
+    raise exc

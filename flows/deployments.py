@@ -47,9 +47,19 @@ def flow_parameters(paths: RunPaths, group: ScheduleGroup) -> dict[str, str]:
     }
 
 
+# A description names this many sources; a longer timetable is given as a count.
+NAMED_SOURCES = 6
+
+
 def describe_group(group: ScheduleGroup) -> str:
-    """The deployment's description, as the Prefect UI shows it."""
-    return f"Crawls {', '.join(group.source_ids)} on '{group.cron}' ({SCHEDULE_TIMEZONE})."
+    """The deployment's description, as the Prefect UI shows it (a national timetable is summed up)."""
+    ids = group.source_ids
+    named = (
+        ", ".join(ids)
+        if len(ids) <= NAMED_SOURCES
+        else f"{len(ids)} sources ({', '.join(ids[:NAMED_SOURCES])}, ...)"
+    )
+    return f"Crawls {named} on '{group.cron}' ({SCHEDULE_TIMEZONE})."
 
 
 def relative_to_folder(path: str | Path, folder: Path) -> str:

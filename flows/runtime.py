@@ -70,17 +70,26 @@ def _state_dir() -> Path:
     return home / STATE_DIR_NAME
 
 
-def run_collect(sources_file: Path, db: Path, out: Path) -> RunSummary:
-    """Run the collect flow in this process under our own temporary Prefect server (unless one is configured)."""
+def run_collect(
+    sources_file: Path, db: Path, out: Path, task_runner: str = "threads", dask_address: str | None = None
+) -> RunSummary:
+    """Run the collect flow in this process under our own temporary Prefect server (unless one is configured).
+
+    The temporary server is a process of its own on 127.0.0.1, so Dask workers
+    (`task_runner='dask'`) report their task runs to it as well.
+    """
     from prefect.settings import PREFECT_API_URL
 
-    from flows.collect import collect
+    from flows.runners import collect_flow
 
     state_dir = _state_dir()
     own_server = not PREFECT_API_URL.value()  # an operator's (or a test harness's) server is used as it is
     server = temporary_prefect_server(state_dir) if own_server else nullcontext()
     with interruptible(cleanup=lambda: _stop_own_servers(state_dir)), server:
-        summary = collect(sources_file=str(sources_file), db_path=str(db), out_dir=str(out))
+        collect = collect_flow(task_runner, dask_address)  # inside: Dask workers get the server's address
+        summary = collect(
+            sources_file=str(sources_file), db_path=str(db), out_dir=str(out), task_runner=task_runner
+        )
         if own_server:
             drain_prefect_workers()  # while the server is up; an interrupted run drops its last events
         return summary

@@ -45,6 +45,7 @@ from tasks.records import FetchedPage, PreviousFetch
 from tasks.registry import RegistryError, Source
 from tasks.robots import ROBOTS_MAX_BYTES, RobotsRules, rules_for_response
 from tasks.scope import allowed_hosts, host_key, is_public_address, scope_refusal
+from tasks.watchdog import WATCHDOG
 
 log = logging.getLogger(__name__)
 
@@ -144,23 +145,31 @@ _GUARD = threading.local()
 
 
 class _Guard:
-    """Watches one request: cuts its socket at the deadline, refuses a non-public peer."""
+    """Watches one request: cuts its socket at the deadline, refuses a non-public peer.
+
+    The deadline is kept by the one shared watchdog thread, not a timer thread per request.
+    """
 
     def __init__(self, deadline: float, allow_private: bool) -> None:
         self.allow_private = allow_private
         self.expired = False
         self.refused_peer: str | None = None
         self._sock: socket.socket | None = None
-        self._timer = threading.Timer(deadline, self._expire)
-        self._timer.daemon = True
+        self._deadline = deadline
+        self._lock = threading.Lock()
+        self._done = False
+        self._ticket: int | None = None
 
     def __enter__(self) -> _Guard:
         _GUARD.current = self
-        self._timer.start()
+        self._ticket = WATCHDOG.watch(self._deadline, self._expire)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        with self._lock:  # a late expiry must not cut a pooled socket the next request uses
+            self._done = True
+        if self._ticket is not None:
+            WATCHDOG.cancel(self._ticket)
         _GUARD.current = None
 
     def watch(self, sock: socket.socket | None) -> None:
@@ -171,8 +180,11 @@ class _Guard:
                 self._cut()
 
     def _expire(self) -> None:
-        self.expired = True
-        self._cut()
+        with self._lock:
+            if self._done:
+                return
+            self.expired = True
+            self._cut()
 
     def _cut(self) -> None:
         if self._sock is not None:  # wakes a blocked recv(): the reader sees the connection end
@@ -780,12 +792,13 @@ def _content_length(response: requests.Response) -> int | None:
 
 def _read_capped(response: requests.Response, max_bytes: int, truncate: bool = False) -> bytes | None:
     """The (decompressed) body; past max_bytes, None (or its first max_bytes when truncating)."""
-    body = bytearray()
-    for chunk in response.iter_content(chunk_size=16384):
-        body.extend(chunk)
-        if len(body) > max_bytes:
-            return bytes(body[:max_bytes]) if truncate else None
-    return bytes(body)
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=65536):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            return b"".join(chunks)[:max_bytes] if truncate else None
+    return b"".join(chunks)  # one copy of the body, not one per chunk
 
 
 def _caused_by_read_timeout(exc: Exception) -> bool:

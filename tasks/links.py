@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from functools import partial
 from urllib.parse import urljoin
 
+from lxml import etree
+
 from tasks.extract.document import parse_html
+from tasks.extract.lean import parse_tree
+from tasks.extract.xpath import selector_xpath
 from tasks.registry import FollowRule
 from tasks.scope import clean_url
 
@@ -16,22 +22,63 @@ def candidate_links(html: str, base_url: str, rule: FollowRule) -> list[str]:
     The pattern, when set, is searched in the link's URL and its text, so
     'dialog|medborgar' finds both '/dialogmote.html' and 'Välkommen på dialog'.
     """
-    soup = parse_html(html)
-    try:
-        anchors = soup.select(rule.links)
-    except Exception:  # a bad selector in config finds nothing rather than stopping the run
-        return []
     pattern = re.compile(rule.match, re.IGNORECASE) if rule.match else None
     found: dict[str, None] = {}  # ordered and O(1) to test: a hostile page may hold 100,000 links
-    for anchor in anchors:
-        href = anchor.get("href") if anchor.name == "a" else None
-        if not isinstance(href, str) or not href.strip():
+    for href, text in _anchors(html, rule.links):
+        if not href.strip():
             continue
         try:
             url = clean_url(urljoin(base_url, href.strip()))
         except ValueError:  # e.g. 'http://[broken' : not a link worth following
             continue
-        if pattern and not (pattern.search(url) or pattern.search(anchor.get_text(" "))):
+        if pattern and not (pattern.search(url) or pattern.search(text())):
             continue
         found.setdefault(url)
     return list(found)
+
+
+def _anchors(html: str, selector: str) -> Iterator[tuple[str, Callable[[], str]]]:
+    """(href, its text when asked) of each <a href> the selector finds, in document order.
+
+    A simple selector is evaluated by lxml as XPath (no BeautifulSoup tree for a
+    listing page); anything else goes through BeautifulSoup's select.
+    """
+    path = selector_xpath(selector)
+    root = parse_tree(html.replace("\x00", "")) if path is not None else None
+    if path is not None and root is not None:
+        for element in root.xpath(path):
+            href = element.get("href") if element.tag == "a" else None
+            if isinstance(href, str):
+                yield href, partial(_element_text, element)
+        return
+    soup = parse_html(html)
+    try:
+        anchors = soup.select(selector)
+    except Exception:  # a bad selector in config finds nothing rather than stopping the run
+        return
+    for anchor in anchors:
+        href = anchor.get("href") if anchor.name == "a" else None
+        if isinstance(href, str):
+            yield href, partial(anchor.get_text, " ")
+
+
+# Their content is not text a reader sees; BeautifulSoup's get_text leaves it out too.
+_NOT_TEXT = ("script", "style", "template")
+
+
+def _element_text(element: etree._Element) -> str:
+    """The element's strings joined by spaces, as BeautifulSoup's get_text(" ") gives them."""
+    strings: list[str] = []
+    pending: list[etree._Element | str] = [element]  # nodes to enter, and tails to emit after them
+    while pending:
+        node = pending.pop()
+        if isinstance(node, str):
+            strings.append(node)
+            continue
+        if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and node.text:
+            strings.append(node.text)
+        for child in reversed(node):
+            if child.tail:
+                pending.append(child.tail)
+            pending.append(child)
+    return " ".join(strings)

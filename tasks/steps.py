@@ -15,15 +15,15 @@ import duckdb
 from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
-from tasks.charset import decode_text
 from tasks.crawl import CrawlResult, count_outcomes, crawl_source
-from tasks.extract.page import EXTRACTOR_VERSION, extract_page
-from tasks.fetch import Fetcher
-from tasks.records import FetchedPage, PageContext, PageExtraction, PreviousFetch
+from tasks.extract.page import EXTRACTOR_VERSION
+from tasks.fetch import Fetcher, FetchLimits
+from tasks.pipeline import BatchExtraction, extract_batch
+from tasks.records import PageExtraction, PreviousFetch
 from tasks.registry import Source
 from warehouse.coverage import record_coverage
 from warehouse.fetch_log import record_crawl_summary, record_fetches
-from warehouse.load import STOCKHOLM, LoadResult, load_source_run
+from warehouse.load import LoadResult, load_source_run
 from warehouse.publish import publish_catalogue
 from warehouse.raw import archive_raw_page, stored_raw_page
 from warehouse.snapshot import publish_snapshot
@@ -34,6 +34,12 @@ def crawl(
     source: Source, fetcher: Fetcher, raw_dir: str, previous: dict[str, PreviousFetch] | None = None
 ) -> CrawlResult:
     """Fetch a source's pages (conditionally when seen before) and keep each new body in the raw archive."""
+    return _crawl_and_archive(source, fetcher, raw_dir, previous)
+
+
+def _crawl_and_archive(
+    source: Source, fetcher: Fetcher, raw_dir: str, previous: dict[str, PreviousFetch] | None
+) -> CrawlResult:
     logger = get_run_logger()
     result = crawl_source(source, fetcher, previous, partial(stored_raw_page, Path(raw_dir)))
     for page in result.pages:
@@ -44,32 +50,33 @@ def crawl(
     return result
 
 
-@task(name="extract-pages", task_run_name="extract-{source.id}", cache_policy=NO_CACHE)
-def extract_pages(source: Source, pages: list[FetchedPage]) -> list[PageExtraction]:
-    """Run the pure extractor over every new or changed page (unchanged ones keep their records).
+def log_extraction_failures(source: Source, batch: BatchExtraction) -> None:
+    """One error line per page the extractor could not read (the source's other pages still load)."""
+    for failure in batch.failures:
+        get_run_logger().error("[%s] %s", source.id, failure)
 
-    Each page is read as of the Stockholm day its content was fetched.
+
+@task(name="crawl-and-extract", task_run_name="crawl-and-extract-{source.id}", cache_policy=NO_CACHE)
+def crawl_and_extract(
+    source: Source,
+    user_agent: str,
+    limits: FetchLimits,
+    raw_dir: str,
+    previous: dict[str, PreviousFetch] | None = None,
+) -> tuple[CrawlResult, BatchExtraction]:
+    """A source's crawl and extraction where the task runs (a Dask worker): its own fetcher, its result back.
+
+    Only the load stays with the flow (DuckDB has one writer). The raw archive
+    directory must be reachable from the worker (a shared file system for a remote cluster).
     """
-    extractions = []
-    for page in pages:
-        if not page.changed:
-            continue
-        context = PageContext(
-            url=page.final_url,
-            fetched_at=page.fetched_at.astimezone(STOCKHOLM).date(),
-            municipality=source.municipality,
-            profile=source.profile,
-            source_id=source.id,
-        )
-        try:
-            extraction = extract_page(decode_text(page.body, page.content_type), context)
-        except Exception as exc:  # one unreadable page must not cost the source its other pages
-            get_run_logger().error(
-                "[%s] %s: extraction failed: %s: %s", source.id, page.url, type(exc).__name__, exc
-            )
-            continue
-        extractions.append(extraction)
-    return extractions
+    fetcher = Fetcher(user_agent, limits)
+    try:
+        crawled = _crawl_and_archive(source, fetcher, raw_dir, previous)
+    finally:
+        fetcher.close()
+    batch = extract_batch(source, crawled.pages)
+    log_extraction_failures(source, batch)
+    return crawled, batch
 
 
 @task(name="load-source", task_run_name="load-{source.id}", cache_policy=NO_CACHE)

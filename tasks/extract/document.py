@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from bs4 import BeautifulSoup, MarkupResemblesLocatorWarning, NavigableString, PageElement, Tag
 
+from tasks.extract.lean import lean_html
 from tasks.extract.selectors import select_all, select_first_match
 from tasks.extract.structured import StructuredEvent, read_structured_events
 from tasks.extract.vocabulary import Profile
@@ -92,6 +93,15 @@ def parse_html(html: str | bytes) -> BeautifulSoup:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MarkupResemblesLocatorWarning)
         return BeautifulSoup(html, "lxml")
+
+
+def parse_for_profile(html: str | bytes, profile: Profile, fallback: Profile) -> BeautifulSoup:
+    """The page's tree without the chrome the profile drops unread (see tasks/extract/lean.py)."""
+    if isinstance(html, bytes):
+        html = html.decode("utf-8", errors="replace")
+    html = html.replace("\x00", "")
+    lean = lean_html(html, profile.drop, (*profile.title, *fallback.title))
+    return parse_html(lean if lean is not None else html)
 
 
 def read_meta(soup: BeautifulSoup) -> dict[str, str]:
@@ -349,7 +359,7 @@ def _page_lines(soup: BeautifulSoup) -> tuple[str, ...]:
 
 def build_document(html: str | bytes, url: str, profile: Profile, fallback: Profile) -> Document:
     """Read a page into a Document using a CMS profile (and generic as fallback)."""
-    soup = parse_html(html)
+    soup = parse_for_profile(html, profile, fallback)
     meta = read_meta(soup)
     times = _published_times(soup)
     events = read_structured_events(soup)
