@@ -262,10 +262,14 @@ def test_per_host_delay_and_concurrency_hold_while_two_hosts_are_crawled_in_para
     assert all(len(r.pages) == 7 and all(p.ok for p in r.pages) for r in results)
     # Concurrency per host: never above the source's limit (and host a did use its two).
     assert host_a.in_flight[1] == 2 and host_b.in_flight[1] == 1
-    # Delay per host: request starts are at least min_delay_seconds apart.
+    # Delay per host: request starts are min_delay_seconds apart. The server sees arrivals, which a
+    # loaded machine delays unevenly: each gap keeps at least half the delay (none is skipped), and
+    # the whole span, where that jitter cancels out, keeps all of them.
     for handler, delay in ((host_a, 0.05), (host_b, 0.1)):
-        gaps = [b - a for a, b in itertools.pairwise(_starts(handler))]
-        assert min(gaps) >= delay - 0.005, (delay, gaps)
+        starts = _starts(handler)
+        gaps = [b - a for a, b in itertools.pairwise(starts)]
+        assert min(gaps) >= delay / 2, (delay, gaps)
+        assert starts[-1] - starts[0] >= delay * len(gaps) - 0.01, (delay, gaps)
     # The two hosts were crawled at the same time, not one after the other.
     a, b = _starts(host_a), _starts(host_b)
     assert max(a[0], b[0]) < min(a[-1], b[-1])
