@@ -54,6 +54,8 @@ SETTINGS_KEYS = ("user_agent", "fetch", "alert_webhook", "stale_after_days", "na
 
 
 MUNICIPALITIES_FILE = CONFIG_DIR / "municipalities.csv"
+# The registry the commands read when no --sources is given.
+BUNDLED_REGISTRY = CONFIG_DIR / "sources.yaml"
 
 
 @cache
