@@ -146,3 +146,12 @@ def test_backup_and_restore_refuse_while_a_run_writes_the_warehouse(
             assert "is writing" in result.stderr
     assert not (tmp_path / "copy").exists()
     assert table_digests(target) == table_digests(warehouse)  # the restore did not swap the file
+
+
+def test_restore_from_a_file_that_is_no_database_names_the_source_and_exits_2(tmp_path: Path) -> None:
+    not_a_snapshot = tmp_path / "notes.duckdb"
+    not_a_snapshot.write_bytes(b"these are meeting notes, not a database\n" * 200)
+    result = cli("restore", str(not_a_snapshot), "--db", str(tmp_path / "kommundialog.duckdb"), cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{not_a_snapshot} is not a backup folder or a readable DuckDB snapshot" in result.stderr
+    assert not (tmp_path / "kommundialog.duckdb").exists()
