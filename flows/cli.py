@@ -17,20 +17,19 @@ from typing import TYPE_CHECKING
 from flows.errors import CommandError
 from flows.operator import port_number
 from tasks.extract.vocabulary import ConfigError
+from tasks.registry import BUNDLED_REGISTRY as PRODUCTION_REGISTRY
 from warehouse.db import WarehouseError
 from warehouse.diskspace import NoSpaceLeft
 from warehouse.integrity import WarehouseDamaged
 
 if TYPE_CHECKING:
     from flows.deployments import RunPaths
-    from tasks.schedules import ScheduleGroup
-
-if TYPE_CHECKING:
     from tasks.registry import Registry
+    from tasks.schedules import ScheduleGroup
 
 DEFAULT_DB = Path("data/kommundialog.duckdb")
 DEFAULT_OUT = Path("data/catalogue")
-PRODUCTION_REGISTRY = Path(__file__).resolve().parents[1] / "config" / "sources.yaml"
+
 CATALOGUE_CONFIG = Path(__file__).resolve().parents[1] / "config" / "catalogue.yaml"
 
 
@@ -184,7 +183,7 @@ def _runner(args: argparse.Namespace) -> tuple[str, str | None]:
 
 def cmd_extract(args: argparse.Namespace) -> int:
     from tasks.charset import decode_text, looks_binary, looks_like_html
-    from tasks.extract.page import extract_page
+    from tasks.extract.page import AUTO_PROFILE, extract_page
     from tasks.extract.vocabulary import default_profiles
     from tasks.records import PageContext, to_jsonable
     from tasks.registry import load_registry, source_for_url
@@ -192,8 +191,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
     if problem := url_problem(args.url):
         raise CommandError(f"--url {problem}")
-    if args.profile is not None and args.profile not in default_profiles():
-        known = ", ".join(sorted(default_profiles()))
+    if args.profile is not None and args.profile not in (*default_profiles(), AUTO_PROFILE):
+        known = ", ".join(sorted([*default_profiles(), AUTO_PROFILE]))
         raise CommandError(f"--profile '{args.profile}' is not a known CMS profile (known: {known})")
     try:
         fetched = date.fromisoformat(args.fetched_at) if args.fetched_at else None
@@ -221,7 +220,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     )
     if not looks_like_html(body):
         kind = "binary data" if looks_binary(body) else "text without any HTML element"
-        raise CommandError(f"{path} is not an HTML page ({kind}): give a saved web page")
+        what = args.file or args.url
+        raise CommandError(f"{what} is not an HTML page ({kind}): give a saved web page")
     extraction = extract_page(decode_text(body), context)
     print(json.dumps(to_jsonable(extraction), ensure_ascii=False, indent=2))
     return 0
@@ -443,22 +443,25 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     if not db.is_file():
         raise CommandError(f"no warehouse at {db}: run `kommundialog run` or `demo` first")
     snapshot_dir = args.snapshot_dir or out.parent / "snapshot"
-    prepare_run(db, out, snapshot_dir)  # free space, and no leftovers of a killed run
     now = datetime.now(UTC)
     run_id = f"{now:%Y%m%dT%H%M%SZ}-reextract-{uuid.uuid4().hex[:6]}"
-    with writer_lock(db, "reextract", args.wait), open_warehouse(db) as con:
-        mark_crashed_runs(con, now)
-        start_run(con, run_id, now)
-        result = reextract(con, db.parent / "raw", run_id, now, progress=_say)
-        problems = [*result.missing_raw, *result.failed]
-        finish_run(con, run_id, datetime.now(UTC), "reextract", {"pages": result.pages}, problems)
-        try:
-            publish_catalogue(con, out, now)
-        except (WarehouseDamaged, NoSpaceLeft):
-            raise
-        except Exception as exc:  # the versions are loaded; the served catalogue stays as it was
-            _say(f"  error: catalogue not published (the previous release is still served): {exc}")
-        snapshot = publish_snapshot(db, snapshot_dir, con)
+    with writer_lock(db, "reextract", args.wait):
+        prepare_run(
+            db, out, snapshot_dir
+        )  # free space, and no leftovers of a killed run (never a live one's)
+        with open_warehouse(db) as con:
+            mark_crashed_runs(con, now)
+            start_run(con, run_id, now)
+            result = reextract(con, db.parent / "raw", run_id, now, progress=_say)
+            problems = [*result.missing_raw, *result.failed]
+            finish_run(con, run_id, datetime.now(UTC), "reextract", {"pages": result.pages}, problems)
+            try:
+                publish_catalogue(con, out, now)
+            except (WarehouseDamaged, NoSpaceLeft):
+                raise
+            except Exception as exc:  # the versions are loaded; the served catalogue stays as it was
+                _say(f"  error: catalogue not published (the previous release is still served): {exc}")
+            snapshot = publish_snapshot(db, snapshot_dir, con)
     for url in result.missing_raw:
         _say(f"  not in the raw archive, skipped: {url}")
     for failure in result.failed:
@@ -470,8 +473,10 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 def cmd_backup(args: argparse.Namespace) -> int:
     """Write a portable copy of the whole warehouse (Parquet plus schema) to a new folder."""
     from warehouse.backup import backup_warehouse
+    from warehouse.lock import writer_lock
 
-    result = backup_warehouse(args.db, args.dir)
+    with writer_lock(args.db, "backup", args.wait):  # a run's half-loaded state is never backed up
+        result = backup_warehouse(args.db, args.dir)
     rows = sum(result.tables.values())
     _say(
         f"Backed up {args.db} to {result.path}/ ({len(result.tables)} tables, {rows} rows, schema {result.schema_version})."
@@ -483,8 +488,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
 def cmd_restore(args: argparse.Namespace) -> int:
     """Rebuild the warehouse from a backup folder or a snapshot file; the file it replaces is kept."""
     from warehouse.backup import restore_warehouse
+    from warehouse.lock import writer_lock
 
-    counts = restore_warehouse(args.source, args.db)
+    with writer_lock(args.db, "restore", args.wait):  # never swap the file under a run's connection
+        counts = restore_warehouse(args.source, args.db)
     _say(f"Restored {args.db} from {args.source} ({len(counts)} tables, {sum(counts.values())} rows).")
     return 0
 
@@ -635,6 +642,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("dir", help="new or empty folder for the backup")
     backup.add_argument("--db", default=str(DEFAULT_DB), help="DuckDB warehouse file (default: %(default)s)")
+    waits(backup)
     backup.set_defaults(handler=cmd_backup)
 
     restore = commands.add_parser(
@@ -644,6 +652,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument(
         "--db", default=str(DEFAULT_DB), help="warehouse file to rebuild (default: %(default)s)"
     )
+    waits(restore)
     restore.set_defaults(handler=cmd_restore)
 
     dictionary = commands.add_parser("dictionary", help="print (or write) the warehouse data dictionary")

@@ -14,7 +14,15 @@ from urllib.parse import urlsplit
 
 from tasks.fetch import Fetcher
 from tasks.national import guess_body, registry_entry
-from tasks.registry import AUTO_PROFILE, DEFAULT_USER_AGENT, RegistryError, Source
+from tasks.registry import (
+    AUTO_PROFILE,
+    BUNDLED_REGISTRY,
+    DEFAULT_USER_AGENT,
+    RegistryError,
+    Source,
+    load_registry,
+)
+from tasks.registry_checks import url_problem
 from tasks.site_discovery import describe_index, index_site
 from tasks.site_index import default_discovery_vocabulary
 
@@ -32,11 +40,13 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def inspect_site(url: str, municipality: str | None = None, limit: int = 25) -> list[str]:
+def inspect_site(
+    url: str, municipality: str | None = None, limit: int = 25, user_agent: str = DEFAULT_USER_AGENT
+) -> list[str]:
     """The inspector's report and registry entry as lines of text."""
+    if problem := url_problem(url):
+        raise InspectError(problem)
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InspectError(f"'{url}' is not an absolute http(s) URL")
     origin = f"{parts.scheme}://{parts.netloc}"
     loopback = _is_loopback(parts.hostname or "")
     source = Source(
@@ -49,7 +59,7 @@ def inspect_site(url: str, municipality: str | None = None, limit: int = 25) -> 
         min_delay_seconds=0.0 if loopback else 1.0,
         discover=True,
     )
-    fetcher = Fetcher(DEFAULT_USER_AGENT)
+    fetcher = Fetcher(user_agent)
     try:
         index = index_site(source, fetcher)
     finally:
@@ -70,7 +80,8 @@ def inspect_site(url: str, municipality: str | None = None, limit: int = 25) -> 
 
 def cmd_discover(args: argparse.Namespace) -> int:
     try:
-        lines = inspect_site(args.url, args.municipality, args.limit)
+        user_agent = load_registry(args.sources).user_agent  # the crawler's own contact line
+        lines = inspect_site(args.url, args.municipality, args.limit, user_agent)
     except (InspectError, RegistryError) as exc:
         print(f"kommundialog discover: {exc}", file=sys.stderr)
         return 2
@@ -86,4 +97,9 @@ def add_discover_command(commands) -> None:
     discover.add_argument("url", help="the site's address, e.g. https://www.nordmaling.se/")
     discover.add_argument("--municipality", help="whose site it is, when the site does not say")
     discover.add_argument("--limit", type=int, default=25, help="candidates to list (default: %(default)s)")
+    discover.add_argument(
+        "--sources",
+        default=str(BUNDLED_REGISTRY),
+        help="registry whose settings.user_agent the requests send (default: %(default)s)",
+    )
     discover.set_defaults(handler=cmd_discover)

@@ -51,16 +51,11 @@ def _failed_by_reason(failed: dict[str, int]) -> str:
 
 
 def _health(summary: RunSummary, source_id: str) -> str:
-    """The source's health as far as the run knows: failed, suspect with its reason, or ok."""
-    load = summary.loads.get(source_id)
-    if load is None:
+    """The run's verdict on the source (ok, degraded or broken, with the reasons), as the console says it."""
+    health = summary.health.get(source_id)
+    if health is None:
         return summary.per_source.get(source_id, "not run")
-    if load.suspect:
-        return f"suspect: {load.suspect_reason}"
-    counts = summary.crawl_counts.get(source_id)
-    if counts and counts.pages and counts.failed_total == counts.pages:
-        return "every page failed"
-    return "ok"
+    return health.state + (f": {health.reason}" if health.reasons else "")
 
 
 def source_row(summary: RunSummary, source_id: str) -> str:

@@ -54,6 +54,8 @@ SETTINGS_KEYS = ("user_agent", "fetch", "alert_webhook", "stale_after_days", "na
 
 
 MUNICIPALITIES_FILE = CONFIG_DIR / "municipalities.csv"
+# The registry the commands read when no --sources is given.
+BUNDLED_REGISTRY = CONFIG_DIR / "sources.yaml"
 
 
 @cache
@@ -438,7 +440,9 @@ def registry_to_data(registry: Registry) -> dict[str, Any]:
         }
         entry.update({key: value for key, (value, default) in optional.items() if value != default})
         sources.append(entry)
-    return {"settings": {"user_agent": registry.user_agent, **registry.extra}, "sources": sources}
+    # `national` is left out: the sources it adds are already written out above, each one.
+    settings = {k: v for k, v in registry.extra.items() if k != "national"}
+    return {"settings": {"user_agent": registry.user_agent, **settings}, "sources": sources}
 
 
 def write_registry(registry: Registry, path: str | Path) -> None:

@@ -74,9 +74,7 @@ def crawl_and_extract(
         crawled = _crawl_and_archive(source, fetcher, raw_dir, previous)
     finally:
         fetcher.close()
-    batch = extract_batch(source, crawled.pages)
-    log_extraction_failures(source, batch)
-    return crawled, batch
+    return crawled, extract_batch(source, crawled.pages)  # the flow logs the batch's failures
 
 
 @task(name="load-source", task_run_name="load-{source.id}", cache_policy=NO_CACHE)

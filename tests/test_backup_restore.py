@@ -127,3 +127,31 @@ def test_a_damaged_warehouse_is_not_backed_up(warehouse: Path, tmp_path: Path) -
     assert result.returncode == 5
     assert "warehouse damaged" in result.stderr
     assert not (tmp_path / "copy").exists() and not list(tmp_path.glob(".backup-*"))
+
+
+def test_backup_and_restore_refuse_while_a_run_writes_the_warehouse(
+    warehouse: Path, backup: Path, tmp_path: Path
+) -> None:
+    """A restore swapping the file under a run's connection would lose the run's loads: exit 3 instead."""
+    import shutil
+
+    from warehouse.lock import writer_lock
+
+    target = tmp_path / "kommundialog.duckdb"
+    shutil.copyfile(warehouse, target)
+    with writer_lock(target, "run"):
+        for args in (("restore", str(backup)), ("backup", str(tmp_path / "copy"))):
+            result = cli(*args, "--db", str(target), cwd=tmp_path)
+            assert result.returncode == 3, result.stdout + result.stderr
+            assert "is writing" in result.stderr
+    assert not (tmp_path / "copy").exists()
+    assert table_digests(target) == table_digests(warehouse)  # the restore did not swap the file
+
+
+def test_restore_from_a_file_that_is_no_database_names_the_source_and_exits_2(tmp_path: Path) -> None:
+    not_a_snapshot = tmp_path / "notes.duckdb"
+    not_a_snapshot.write_bytes(b"these are meeting notes, not a database\n" * 200)
+    result = cli("restore", str(not_a_snapshot), "--db", str(tmp_path / "kommundialog.duckdb"), cwd=tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert f"{not_a_snapshot} is not a backup folder or a readable DuckDB snapshot" in result.stderr
+    assert not (tmp_path / "kommundialog.duckdb").exists()

@@ -167,3 +167,16 @@ def test_demo_serve_only_serves_until_ctrl_c() -> None:
         if process.poll() is None:
             process.kill()
             process.wait()
+
+
+def test_one_source_chosen_from_the_national_registry_stays_one_source(tmp_path: Path) -> None:
+    """Regression: the narrowed file kept `settings.national`, so reading it back added every municipality."""
+    from flows.operator import narrowed_registry_file, select_sources
+    from tasks.registry import load_registry
+
+    bundled = PROJECT_ROOT / "config" / "sources.yaml"
+    registry = load_registry(bundled)
+    assert len(registry.sources) > 200  # the national registry is on in the bundled file
+    chosen = select_sources(registry, ["nordmaling-socialtjansten"], bundled)
+    with narrowed_registry_file(chosen, tmp_path) as narrowed:
+        assert [s.id for s in load_registry(narrowed).sources] == ["nordmaling-socialtjansten"]

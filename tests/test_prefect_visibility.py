@@ -17,6 +17,7 @@ import pytest
 from flows.collect import RunSummary
 from flows.report import ARTIFACT_KEY, render_run_report
 from tasks.crawl import CrawlCounts
+from tasks.health import Health
 from warehouse.load import LoadResult
 
 T = TypeVar("T")
@@ -150,9 +151,21 @@ def test_report_lists_failures_by_reason_health_and_sources_that_failed_outright
         "lulea": _load(0, {"unchanged": 0}, suspect_reason="3 meetings before, 0 now"),
     }
     summary.errors = ["kiruna: ConnectionError: refused", "umea: https://umea.example/x|y: timeout"]
+    summary.health = {  # the run's verdicts (tasks/health.py), as the console prints them too
+        "umea": Health("degraded", ("fetch failures: 2 of 4 pages failed",)),
+        "lulea": Health("degraded", ("items collapsed: 3 meetings before, 0 now",)),
+        "kiruna": Health("broken", ("source failed: ConnectionError: refused",)),
+    }
     lines = render_run_report(summary).splitlines()
-    assert "| umea | 4 | 1 | 1 | 2 (http_404: 1, timeout: 1) | 2 | 1 | 1 | 0 | 1 | 0 | ok |" in lines
-    assert "| lulea | 3 | 3 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | suspect: 3 meetings before, 0 now |" in lines
-    assert "| kiruna | – | – | – | – | – | – | – | – | – | – | failed: ConnectionError: refused |" in lines
+    assert (
+        "| umea | 4 | 1 | 1 | 2 (http_404: 1, timeout: 1) | 2 | 1 | 1 | 0 | 1 | 0 | "
+        "degraded: fetch failures: 2 of 4 pages failed |"
+    ) in lines
+    assert (
+        "| lulea | 3 | 3 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | 0 | degraded: items collapsed: 3 meetings before, 0 now |"
+    ) in lines
+    assert (
+        "| kiruna | – | – | – | – | – | – | – | – | – | – | broken: source failed: ConnectionError: refused |"
+    ) in lines
     assert "## Errors (2)" in lines
     assert "- umea: https://umea.example/x\\|y: timeout" in lines  # a '|' cannot break the table

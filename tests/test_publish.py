@@ -102,7 +102,7 @@ def _context(meetings: list[dict], invitations: list[dict] | None = None) -> Pag
             "invitations": len(invitations or []),
         }
     ]
-    snapshot = Snapshot(meetings, [], [], municipalities, [], invitations or [])
+    snapshot = Snapshot(meetings, [], [], municipalities, [], invitations=invitations or [])
     return PageContext(catalogue_config(), snapshot, topic_labels(), "2029-12-01T06:00:00Z", "r1", {}, {})
 
 

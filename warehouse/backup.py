@@ -174,8 +174,13 @@ def _build(source: Path, temporary: Path) -> dict[str, int]:
             version, expected = manifest["schema_version"], manifest["tables"]
             relations = {t: f"read_parquet('{_quoted(source / f'{t}.parquet')}')" for t in expected}
         else:
-            _attach_read_only(con, source, "source")
-            expected = verify_warehouse(con, source, "source")
+            try:
+                _attach_read_only(con, source, "source")
+                expected = verify_warehouse(con, source, "source")
+            except WarehouseError as exc:  # WarehouseDamaged too: it is the source that is bad, not --db
+                raise BackupError(
+                    f"{source} is not a backup folder or a readable DuckDB snapshot: {exc}"
+                ) from exc
             version = con.execute(
                 "SELECT coalesce(max(version), 0) FROM source.schema_migrations"
             ).fetchone()[0]

@@ -47,7 +47,7 @@ AUTO_PROFILE = "auto"  # the registry's 'profile: auto': read the CMS off the pa
 
 __all__ = ["EXTRACTOR_VERSION", "extract_page", "meeting_id"]
 
-EXTRACTOR_VERSION = "0.1.0"
+EXTRACTOR_VERSION = "0.2.0"
 # Pages larger than this are cut before parsing; meeting pages are far smaller.
 MAX_HTML_CHARS = 2_000_000
 # Municipal articles have a few hundred text blocks; more is a dump, read in part.
