@@ -1,6 +1,6 @@
 """Coverage as data: the national registry in the warehouse and, per run and source, what was found.
 
-`bodies` is reference data (rewritten on every open, like municipalities);
+`bodies` is reference data (warehouse/reference.py, like municipalities);
 `source_coverage` gets one row per source and run, written in the same
 transaction as the source's load; the `coverage` view (migration 0006) puts
 the two together per municipality and region.
@@ -12,34 +12,11 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from tasks.crawl import CrawlResult, count_outcomes
-from tasks.national import bodies
 from tasks.registry import Source
 
 COVERAGE_STATUSES = ("publishes", "nothing found", "not crawled", "not covered")
-
-
-BODY_COLUMNS = ("body_code", "kind", "name", "county", "origin", "origin_source")
-
-
-def body_rows() -> list[tuple[str | None, ...]]:
-    """The bodies table as config/ describes it."""
-    return [(b.code, b.kind, b.name, b.county, b.origin or None, b.origin_source) for b in bodies()]
-
-
-def load_bodies(con: duckdb.DuckDBPyConnection, rows: list[tuple[str | None, ...]] | None = None) -> None:
-    """Rewrite the bodies table from config/ (the caller holds the transaction)."""
-    columns = BODY_COLUMNS
-    rows = body_rows() if rows is None else rows
-    batch = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})  # one statement, not 311
-    con.execute("DELETE FROM bodies")
-    con.register("bodies_batch", batch)
-    try:
-        con.execute(f"INSERT INTO bodies ({', '.join(columns)}) SELECT * FROM bodies_batch")
-    finally:
-        con.unregister("bodies_batch")
 
 
 def source_health(crawled: CrawlResult, suspect: bool) -> str:

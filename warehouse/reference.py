@@ -1,13 +1,14 @@
-"""Reference data every warehouse holds: the 290 municipalities and the topic vocabulary."""
+"""Reference data every warehouse holds: the 290 municipalities, the 21 regions and the topic vocabulary."""
 
 from __future__ import annotations
 
 import csv
 
 import duckdb
+import pyarrow as pa
 
 from tasks.extract.vocabulary import CONFIG_DIR, default_vocabulary
-from warehouse.coverage import BODY_COLUMNS, body_rows, load_bodies
+from tasks.national import bodies
 
 
 def _reference_rows() -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
@@ -39,11 +40,11 @@ def load_reference_data(con: duckdb.DuckDBPyConnection) -> bool:
     opening the warehouse costs milliseconds. Returns True when it wrote.
     """
     municipalities, topics = _reference_rows()
-    bodies = body_rows()
+    registered = body_rows()
     if (
         _held(con, "municipalities") == sorted(municipalities)
         and _held(con, "topics") == sorted(topics)
-        and _sorted(_held_rows(con, "bodies", BODY_COLUMNS)) == _sorted(bodies)
+        and _sorted(_held_rows(con, "bodies", BODY_COLUMNS)) == _sorted(registered)
     ):
         return False
     con.execute("BEGIN TRANSACTION")
@@ -52,9 +53,30 @@ def load_reference_data(con: duckdb.DuckDBPyConnection) -> bool:
         con.executemany("INSERT INTO municipalities VALUES (?, ?, ?, ?)", municipalities)
         con.execute("DELETE FROM topics")
         con.executemany("INSERT INTO topics VALUES (?, ?, ?)", topics)
-        load_bodies(con, bodies)
+        load_bodies(con, registered)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
     return True
+
+
+BODY_COLUMNS = ("body_code", "kind", "name", "county", "origin", "origin_source")
+
+
+def body_rows() -> list[tuple[str | None, ...]]:
+    """The bodies table as config/ describes it."""
+    return [(b.code, b.kind, b.name, b.county, b.origin or None, b.origin_source) for b in bodies()]
+
+
+def load_bodies(con: duckdb.DuckDBPyConnection, rows: list[tuple[str | None, ...]] | None = None) -> None:
+    """Rewrite the bodies table from config/ (the caller holds the transaction)."""
+    columns = BODY_COLUMNS
+    rows = body_rows() if rows is None else rows
+    batch = pa.table({c: [r[i] for r in rows] for i, c in enumerate(columns)})  # one statement, not 311
+    con.execute("DELETE FROM bodies")
+    con.register("bodies_batch", batch)
+    try:
+        con.execute(f"INSERT INTO bodies ({', '.join(columns)}) SELECT * FROM bodies_batch")
+    finally:
+        con.unregister("bodies_batch")
