@@ -196,3 +196,25 @@ def test_a_read_only_open_refuses_an_unmigrated_file(tmp_path: Path) -> None:
     duckdb.connect(str(db)).close()
     with pytest.raises(WarehouseError, match="older schema"), open_warehouse(db, read_only=True):
         pass
+
+
+def test_the_warehouse_connection_caps_duckdbs_memory(tmp_path: Path, monkeypatch) -> None:
+    """A run keeps one connection for its whole life: its buffer pool must not grow with the run."""
+    from warehouse.db import DEFAULT_MEMORY_LIMIT, MEMORY_LIMIT_ENV, WarehouseError
+
+    def limit_in_bytes(setting: str) -> int:
+        with duckdb.connect() as con:
+            con.execute(f"SET memory_limit = '{setting}'")
+            return con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+
+    db = tmp_path / "kd.duckdb"
+    with open_warehouse(db) as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit_in_bytes(
+            DEFAULT_MEMORY_LIMIT
+        )
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "2GB")
+    with open_warehouse(db, read_only=True) as con:
+        assert con.execute("SELECT current_setting('memory_limit')").fetchone()[0] == limit_in_bytes("2GB")
+    monkeypatch.setenv(MEMORY_LIMIT_ENV, "lots")
+    with pytest.raises(WarehouseError, match="expected a size such as 512MB"), open_warehouse(db):
+        pass

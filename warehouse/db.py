@@ -9,6 +9,8 @@ run holds it.
 
 from __future__ import annotations
 
+import os
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -24,6 +26,20 @@ from warehouse.reference import load_reference_data
 
 class WarehouseError(RuntimeError):
     """The warehouse file cannot be opened or written (locked, corrupt, unwritable)."""
+
+
+# A run keeps its connection for hours: DuckDB's buffer pool (80 % of RAM by default) would
+# grow with every source loaded. The loads are small batches; this is plenty, and it is a cap.
+MEMORY_LIMIT_ENV = "KOMMUNDIALOG_DUCKDB_MEMORY_LIMIT"
+DEFAULT_MEMORY_LIMIT = "512MB"
+
+
+def memory_limit() -> str:
+    """DuckDB's memory_limit for the warehouse's connections (KOMMUNDIALOG_DUCKDB_MEMORY_LIMIT)."""
+    value = os.environ.get(MEMORY_LIMIT_ENV, "").strip() or DEFAULT_MEMORY_LIMIT
+    if not re.fullmatch(r"\d+(\.\d+)?\s*[KMGT]i?B", value, re.IGNORECASE):
+        raise WarehouseError(f"{MEMORY_LIMIT_ENV}={value!r}: expected a size such as 512MB or 2GB")
+    return value
 
 
 # How often a writer retries a file another process has open.
@@ -65,6 +81,7 @@ def open_warehouse(
     try:
         try:
             con.execute("SET TimeZone='Europe/Stockholm'")
+            con.execute(f"SET memory_limit = '{memory_limit()}'")
             if read_only:
                 if schema_version(con) < latest_version():
                     raise WarehouseError(
