@@ -27,6 +27,8 @@ from pathlib import Path
 import prefect
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
+from warehouse.lock import pid_alive
+
 STATE_DIR_NAME = "temporary-servers"
 STOP_GRACE_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1
@@ -83,16 +85,6 @@ def _cmdline(pid: int) -> list[str] | None:
     return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def stop_process_group(pid: int, grace: float = STOP_GRACE_SECONDS) -> None:
     """SIGTERM a server's process group, then SIGKILL what is left after `grace` seconds."""
     for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 2.0)):
@@ -105,7 +97,7 @@ def stop_process_group(pid: int, grace: float = STOP_GRACE_SECONDS) -> None:
             try:
                 finished, _ = os.waitpid(pid, os.WNOHANG)
             except ChildProcessError:  # not our child: poll for it instead
-                finished = 0 if _alive(pid) else pid
+                finished = 0 if pid_alive(pid) else pid
             if finished:
                 return
             time.sleep(0.05)
@@ -125,7 +117,7 @@ def stop_orphans(state_dir: Path, include_own: bool = False) -> list[int]:
             record_path.unlink(missing_ok=True)
             continue
         mine = owner == os.getpid()
-        if (mine and not include_own) or (not mine and _alive(owner)):
+        if (mine and not include_own) or (not mine and pid_alive(owner)):
             continue
         if _cmdline(pid) == command:  # the PID is still our server, not a reused number
             stop_process_group(pid, grace=1.0 if mine else STOP_GRACE_SECONDS)

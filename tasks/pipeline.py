@@ -19,15 +19,12 @@ from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
 from tasks.charset import decode_text
 from tasks.extract.page import extract_page
-from tasks.records import FetchedPage, PageContext, PageExtraction
+from tasks.records import STOCKHOLM, FetchedPage, PageContext, PageExtraction
 from tasks.registry import Source
 
-# Pages are dated by the Stockholm day they were fetched (as the warehouse dates runs).
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # A source with fewer changed pages than this is extracted in the caller's thread:
 # shipping a handful of pages to a process costs more than reading them here.
 SMALL_BATCH = 8

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, time
 from typing import Any, Literal
+from zoneinfo import ZoneInfo
+
+# The pages' own time: dates and clock times are read, stored and published in it.
+STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
 PageKind = Literal["meeting", "summary", "invitation", "other"]
 Attendance = Literal["in_person", "online", "hybrid"]

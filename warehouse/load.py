@@ -13,18 +13,16 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 import pyarrow as pa
 
-from tasks.records import FetchedPage, PageExtraction
+from tasks.records import STOCKHOLM, FetchedPage, PageExtraction
 from tasks.registry import Source
 from warehouse.history import Change, ChangeSet, changed_fields, classify
 from warehouse.ids import earlier_summary_ids, follow_moved_pages, origin_free_aliases, summary_id
 from warehouse.invitations import load_invitations, mark_invitations_seen
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 # HTTP statuses that mean a page is gone (its meetings may disappear), not merely unreachable.
 GONE_STATUSES = (404, 410)
 # The warning the extractor gives when a CMS profile's selectors found nothing.

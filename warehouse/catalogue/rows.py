@@ -15,15 +15,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import duckdb
 
 from tasks.extract.fields import redact_personal_contacts
-from tasks.records import DIALOGUE_ACTIVITIES
+from tasks.records import DIALOGUE_ACTIVITIES, STOCKHOLM
 from warehouse.catalogue.schema import AGENDA_ITEMS, INVITATIONS, MEETINGS, MUNICIPALITIES, SUMMARIES, Table
 
-STOCKHOLM = ZoneInfo("Europe/Stockholm")
 Row = dict[str, Any]
 
 MEETINGS_SQL = """
