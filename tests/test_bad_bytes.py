@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import http.server
 import io
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,6 +14,7 @@ import yaml
 
 from tasks.charset import decode_text, looks_like_html, mostly_utf8
 from tests.fault_support import cli
+from tests.loopback_http import send, serve_on_loopback
 
 TITLE = "Inbjudan till dialogmöte med socialtjänsten"
 # Seven bytes that are not UTF-8, as a cut-and-paste from an old system leaves them.
@@ -104,15 +104,9 @@ class OnePageSite:
                     body, status, kind = pages[self.path], 200, "text/html; charset=utf-8"
                 else:
                     body, status, kind = b"<h1>Sidan finns inte</h1>", 404, "text/html; charset=utf-8"
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send(self, status, kind, body)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server, self.origin = serve_on_loopback(Handler)
 
 
 @pytest.fixture

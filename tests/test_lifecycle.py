@@ -22,6 +22,7 @@ import duckdb
 import pytest
 import yaml
 
+from tests.loopback_http import send, serve_on_loopback
 from warehouse.catalogue.release import served_release
 
 pytestmark = pytest.mark.integration
@@ -81,15 +82,9 @@ class Site:
                     body, status, kind = site.pages[name].encode(), 200, "text/html; charset=utf-8"
                 else:
                     body, status, kind = b"Sidan finns inte", 404, "text/plain"
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send(self, status, kind, body)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server, self.origin = serve_on_loopback(Handler)
 
     def close(self) -> None:
         self.server.shutdown()
@@ -113,9 +108,8 @@ class WebhookReceiver:
                 self.send_response(204)
                 self.end_headers()
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks/kommundialog"
+        self.server, origin = serve_on_loopback(Handler)
+        self.url = f"{origin}/hooks/kommundialog"
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.server
-import threading
 from collections.abc import Iterator
 from datetime import date, time
 from pathlib import Path
@@ -11,6 +10,8 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
+
+from tests.loopback_http import send, serve_on_loopback
 
 pytestmark = pytest.mark.integration
 
@@ -79,15 +80,9 @@ class ChangingSite:
                     body, status, kind = page.encode(), 200, "text/html; charset=utf-8"
                 else:
                     body, status, kind = b"<h1>Sidan finns inte</h1>", 404, "text/html; charset=utf-8"
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+                send(self, status, kind, body)
 
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.server, self.origin = serve_on_loopback(Handler)
 
 
 @pytest.fixture(scope="module")
