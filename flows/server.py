@@ -15,7 +15,12 @@ from pathlib import Path
 SERVER_START_TIMEOUT_SECONDS = 180
 
 
-def _healthy(api_url: str) -> bool:
+class ServerStartError(RuntimeError):
+    """A Prefect server we started did not become healthy in time."""
+
+
+def prefect_healthy(api_url: str) -> bool:
+    """True when a Prefect API answers its health check at this URL."""
     try:
         with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
             return response.status == 200
@@ -23,11 +28,24 @@ def _healthy(api_url: str) -> bool:
         return False
 
 
+def wait_until_healthy(
+    process: subprocess.Popen, api_url: str, timeout_seconds: float, what: str, poll_seconds: float
+) -> None:
+    """Wait for the server `process` to answer at api_url; raise ServerStartError if it dies or is late."""
+    deadline = time.monotonic() + timeout_seconds
+    while not prefect_healthy(api_url):
+        if process.poll() is not None:
+            raise ServerStartError(f"{what} exited with code {process.returncode}")
+        if time.monotonic() > deadline:
+            raise ServerStartError(f"{what} not healthy after {timeout_seconds:.0f} s")
+        time.sleep(poll_seconds)
+
+
 @contextmanager
 def local_prefect_server(port: int, log_path: Path) -> Iterator[str]:
     """Start `prefect server start` on 127.0.0.1:port, wait until healthy, yield its API URL."""
     api_url = f"http://127.0.0.1:{port}/api"
-    if _healthy(api_url):
+    if prefect_healthy(api_url):
         yield api_url  # an operator's server is already there: use it, leave it running
         return
     prefect = Path(sys.executable).parent / "prefect"
@@ -40,15 +58,9 @@ def local_prefect_server(port: int, log_path: Path) -> Iterator[str]:
             env=os.environ.copy(),
         )
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_SECONDS
-        while not _healthy(api_url):
-            if process.poll() is not None:
-                raise RuntimeError(f"Prefect server exited with code {process.returncode}; see {log_path}")
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"Prefect server not healthy after {SERVER_START_TIMEOUT_SECONDS} s; see {log_path}"
-                )
-            time.sleep(1)
+        wait_until_healthy(
+            process, api_url, SERVER_START_TIMEOUT_SECONDS, f"Prefect server (log: {log_path})", 1.0
+        )
         yield api_url
     finally:
         process.terminate()

@@ -18,8 +18,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
@@ -27,15 +25,12 @@ from pathlib import Path
 import prefect
 from prefect.settings import PREFECT_API_URL, get_current_settings, temporary_settings
 
+from flows.server import wait_until_healthy
 from warehouse.lock import pid_alive
 
 STATE_DIR_NAME = "temporary-servers"
 STOP_GRACE_SECONDS = 5.0
 _PR_SET_PDEATHSIG = 1
-
-
-class ServerStartError(RuntimeError):
-    """The temporary server did not become healthy in time."""
 
 
 def _free_port() -> int:
@@ -67,14 +62,6 @@ def _environment() -> dict[str, str]:
         "PREFECT__SERVER_FINAL": "1",
         **settings,
     }
-
-
-def _healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 def _cmdline(pid: int) -> list[str] | None:
@@ -147,15 +134,7 @@ def temporary_prefect_server(state_dir: Path, startup_timeout: float = 180.0) ->
     )
     api_url = f"http://127.0.0.1:{port}/api"
     try:
-        deadline = time.monotonic() + startup_timeout
-        while not _healthy(api_url):
-            if process.poll() is not None:
-                raise ServerStartError(f"Prefect's temporary server exited with code {process.returncode}")
-            if time.monotonic() > deadline:
-                raise ServerStartError(
-                    f"Prefect's temporary server not healthy after {startup_timeout:.0f} s"
-                )
-            time.sleep(0.1)
+        wait_until_healthy(process, api_url, startup_timeout, "Prefect's temporary server", 0.1)
         with temporary_settings(updates={PREFECT_API_URL: api_url}):
             yield api_url
     finally:
