@@ -101,18 +101,18 @@ def collect(
     DaskTaskRunner, see flows/runners.py); either way the load stays here.
     """
     registry = load_registry(sources_file)
-    sources = sources_on_schedule(registry, schedule)
     limits_from_settings(registry.extra.get("fetch"))  # a bad setting fails before any work
+    # A schedule's run crawls, and judges the health of, its own sources only.
+    registry = replace(registry, sources=sources_on_schedule(registry, schedule))
     now = datetime.now(UTC)
     run_id = f"{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
-    summary = RunSummary(run_id=run_id, sources=len(sources))
+    summary = RunSummary(run_id=run_id, sources=len(registry.sources))
     snapshot_dir = snapshot_dir or str(Path(out_dir).parent / "snapshot")
+    run = _Run(registry, db_path, out_dir, snapshot_dir, now, task_runner)
     with writer_lock(db_path, "run", lock_wait_seconds):
         try:
             prepare_run(db_path, out_dir, snapshot_dir)
-            _run_on_one_connection(
-                registry, sources, db_path, out_dir, snapshot_dir, now, summary, task_runner
-            )
+            _run_on_one_connection(run, summary)
         except Exception as exc:
             summary.fatal = (
                 str(exc) if isinstance(exc, RunStopped) else fatal_error(exc, db_path, snapshot_dir)
@@ -125,28 +125,37 @@ def collect(
     return summary
 
 
-def _run_on_one_connection(
-    registry: Registry,
-    sources: list[Source],
-    db_path: str,
-    out_dir: str,
-    snapshot_dir: str,
-    now: datetime,
-    summary: RunSummary,
-    task_runner: str,
-) -> None:
+@dataclass(frozen=True)
+class _Run:
+    """What one run works with: the registry narrowed to its sources, its paths, start and task runner."""
+
+    registry: Registry
+    db_path: str
+    out_dir: str
+    snapshot_dir: str
+    now: datetime
+    task_runner: str
+
+    def stop_on_machine_fault(self, exc: Exception) -> None:
+        """A damaged warehouse or a full disk stops the whole run (RunStopped); anything else returns."""
+        fatal = fatal_error(exc, self.db_path, self.snapshot_dir)
+        if fatal:
+            raise RunStopped(fatal) from exc
+
+
+def _run_on_one_connection(run: _Run, summary: RunSummary) -> None:
     """Open the warehouse once, record the run, do its work; record an interruption or a crash too."""
-    with open_warehouse(db_path, wait_seconds=OPEN_WAIT_SECONDS) as con:
-        for crashed in mark_crashed_runs(con, now):
+    with open_warehouse(run.db_path, wait_seconds=OPEN_WAIT_SECONDS) as con:
+        for crashed in mark_crashed_runs(con, run.now):
             summary.warnings.append(f"run {crashed} was left running by a process that died: marked crashed")
-        start_run(con, summary.run_id, now)
+        start_run(con, summary.run_id, run.now)
         try:
-            _collect(con, registry, sources, db_path, out_dir, snapshot_dir, now, summary, task_runner)
+            _collect(con, run, summary)
         except RunStopped:
             _roll_back(con)  # marked `failed` once this connection is closed
             raise
         except BaseException as exc:
-            if isinstance(exc, Exception) and fatal_error(exc, db_path, snapshot_dir) is not None:
+            if isinstance(exc, Exception) and fatal_error(exc, run.db_path, run.snapshot_dir) is not None:
                 _roll_back(con)
                 raise
             _end_unfinished_run(
@@ -155,26 +164,16 @@ def _run_on_one_connection(
             raise
 
 
-def _collect(
-    con: duckdb.DuckDBPyConnection,
-    registry: Registry,
-    sources: list[Source],
-    db_path: str,
-    out_dir: str,
-    snapshot_dir: str,
-    now: datetime,
-    summary: RunSummary,
-    task_runner: str,
-) -> None:
+def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> None:
     """The run's work on its one connection: crawl and load each source, judge health, alert, publish."""
     logger = get_run_logger()
-    run_id = summary.run_id
-    raw_dir = str(Path(db_path).parent / "raw")
+    run_id, now, registry = summary.run_id, run.now, run.registry
+    raw_dir = str(Path(run.db_path).parent / "raw")
     previous = previous_fetches(con, EXTRACTOR_VERSION)  # validators for conditional requests
     outcomes: dict[str, SourceOutcome] = {}
     limits = limits_from_settings(registry.extra.get("fetch"))
-    plan = _SourcePlan(sources, registry.user_agent, limits, raw_dir, previous, task_runner)
-    progress.current().run_started(len(sources))
+    plan = _SourcePlan(registry.sources, registry.user_agent, limits, raw_dir, previous, run.task_runner)
+    progress.current().run_started(len(registry.sources))
     try:
         for source, work in plan.results():
             outcome = outcomes[source.id] = SourceOutcome()
@@ -184,10 +183,7 @@ def _collect(
                 log_extraction_failures(source, batch)
                 counts = outcome.loaded = load_source(con, source, crawled, batch.extractions, run_id, now)
             except Exception as exc:  # one broken source must not stop the others ...
-                fatal = fatal_error(exc, db_path, snapshot_dir)
-                if fatal:  # ... but a damaged warehouse or a full disk stops them all
-                    logger.error("run stopped at source %s: %s", source.id, fatal)
-                    raise RunStopped(fatal) from exc
+                run.stop_on_machine_fault(exc)  # ... but a damaged warehouse or a full disk stops them all
                 message = f"{source.id}: {type(exc).__name__}: {exc}"
                 outcome.error = f"{type(exc).__name__}: {exc}"
                 summary.errors.append(message)
@@ -201,19 +197,16 @@ def _collect(
     finally:
         plan.close()
 
-    on_this_run = replace(registry, sources=tuple(sources))  # a schedule's run judges its own sources
-    summary.health = check_sources(con, on_this_run, outcomes, run_id, now)
-    summary.alerts = send_alerts(con, on_this_run, summary.health, run_id, now)
+    summary.health = check_sources(con, registry, outcomes, run_id, now)
+    summary.alerts = send_alerts(con, registry, summary.health, run_id, now)
     for line in summary.alerts:
         logger.warning(line)
     problems = False
     if any(o.pages_read for o in outcomes.values()):
         try:
-            summary.outputs = publish(con, out_dir, now)
+            summary.outputs = publish(con, run.out_dir, now)
         except Exception as exc:  # the data is loaded; the served catalogue stays as it was
-            fatal = fatal_error(exc, db_path, snapshot_dir)
-            if fatal:
-                raise RunStopped(fatal) from exc
+            run.stop_on_machine_fault(exc)
             problems = True
             summary.errors.append(f"catalogue not published (the previous release is still served): {exc}")
             logger.error("catalogue not published: %s", exc)
@@ -224,11 +217,9 @@ def _collect(
     finish_run(con, run_id, datetime.now(UTC), status, _totals(summary), summary.errors)
     summary.table_counts = table_counts(con)
     try:
-        summary.snapshot = snapshot(con, db_path, snapshot_dir)
+        summary.snapshot = snapshot(con, run.db_path, run.snapshot_dir)
     except Exception as exc:  # analysts keep the previous snapshot; the warehouse is complete
-        fatal = fatal_error(exc, db_path, snapshot_dir)
-        if fatal:
-            raise RunStopped(fatal) from exc
+        run.stop_on_machine_fault(exc)
         summary.exit_code = max(summary.exit_code, EXIT_PARTIAL)
         summary.errors.append(f"snapshot not published (the previous one stays): {exc}")
         logger.error("snapshot not published: %s", exc)
