@@ -28,7 +28,7 @@ import threading
 import time as clock
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import closing, contextmanager, suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -61,6 +61,8 @@ ICALENDAR_TYPES = ("text/calendar",)
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 # Failure classes that say something about the host rather than the URL.
 HOST_FAILURES = ("timeout", "deadline", "connection failed", "connection broken")
+# A response rest up to this size is read and dropped so its connection can be reused.
+DRAIN_LIMIT = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -575,7 +577,7 @@ class Fetcher:
                         allow_redirects=False,
                         stream=True,
                     )
-                    with closing(response):
+                    with _released(response):
                         target = _redirect_target(response, current)
                         if target is None:
                             result: _Attempt | str = self._read(
@@ -783,6 +785,27 @@ def parse_retry_after(value: str | None, now: datetime) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
+
+
+@contextmanager
+def _released(response: requests.Response) -> Iterator[requests.Response]:
+    """Close the response, handing its connection back to the pool when what is left is small.
+
+    requests closes a streamed response's socket unless its body was read to
+    the end, so every 304, redirect and short error page would cost a new TCP
+    connection (a run with nothing changed is almost all 304s). A short rest is
+    read and dropped instead; a large one is not worth reading.
+    """
+    try:
+        yield response
+    finally:
+        length = _content_length(response)
+        bodiless = response.status_code in (204, 304) or response.request.method == "HEAD"
+        if not response._content_consumed and (bodiless or (length is not None and length <= DRAIN_LIMIT)):
+            with suppress(requests.RequestException, urllib3.exceptions.HTTPError, OSError):
+                for _chunk in response.iter_content(chunk_size=DRAIN_LIMIT):
+                    pass
+        response.close()
 
 
 def _content_length(response: requests.Response) -> int | None:

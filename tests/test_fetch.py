@@ -6,6 +6,7 @@ exception. Timeouts and delays are tiny so the whole file stays quick.
 
 from __future__ import annotations
 
+import http.server
 import itertools
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ from tasks.fetch import Fetcher, FetchLimits, content_hash
 from tasks.records import FetchedPage, PreviousFetch
 from tasks.registry import Source
 from tests.faulty_server import ETAG, LAST_MODIFIED, PAGE, faulty_server
+from tests.loopback_http import send, serve_on_loopback
 
 LIMITS = FetchLimits(
     connect_timeout=1,
@@ -377,3 +379,54 @@ def test_oversized_robots_txt_is_read_up_to_its_first_500_kib() -> None:
     with faulty_server(robots=robots) as (origin, _):
         assert fetch(origin, "/ok2").outcome == "robots"
         assert fetch(origin, "/ok").ok
+
+
+# -- connections are reused: a 304 or a short error page does not cost a new one ---------------------
+
+
+class _KeepAliveHandler(http.server.BaseHTTPRequestHandler):
+    """HTTP/1.1 with keep-alive; counts the TCP connections clients open."""
+
+    protocol_version = "HTTP/1.1"
+    connections = 0
+
+    def setup(self) -> None:
+        super().setup()
+        type(self).connections += 1
+
+    def do_GET(self) -> None:
+        if self.path == "/missing":
+            send(self, 404, "text/html; charset=utf-8", b"<p>Sidan finns inte</p>")
+        elif self.headers.get("If-None-Match") == '"v1"':
+            self.send_response(304)
+            self.send_header("ETag", '"v1"')
+            self.end_headers()
+        else:
+            self.send_response(200)
+            self.send_header("ETag", '"v1"')
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(PAGE.encode())))
+            self.end_headers()
+            self.wfile.write(PAGE.encode())
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+def test_revalidations_and_short_error_pages_reuse_one_connection() -> None:
+    handler = type("Counting", (_KeepAliveHandler,), {"connections": 0})
+    server, origin = serve_on_loopback(handler)
+    fetcher = Fetcher(USER_AGENT, LIMITS)
+    try:
+        source = source_for(origin)
+        first = fetcher.fetch(origin + "/page", source)
+        pages = [fetcher.fetch(origin + "/page", source, previous=previous_of(first)) for _ in range(3)]
+        missing = fetcher.fetch(origin + "/missing", source)
+        again = fetcher.fetch(origin + "/page", source)
+    finally:
+        fetcher.close()
+        server.shutdown()
+    assert first.ok and again.ok and [p.status for p in pages] == [304, 304, 304]
+    assert (missing.status, missing.reason) == (404, "HTTP 404")
+    # robots.txt (a 404 here) and six page requests, all over the first connection
+    assert handler.connections == 1
