@@ -30,7 +30,7 @@ from tasks.schedules import sources_on_schedule
 from tasks.steps import crawl, crawl_and_extract, load_source, log_extraction_failures, publish, snapshot
 from warehouse.db import finish_run, mark_crashed_runs, open_warehouse, start_run, table_counts
 from warehouse.fetch_log import previous_fetches
-from warehouse.load import LoadResult
+from warehouse.load import LoadResult, record_sources
 from warehouse.lock import writer_lock
 from warehouse.runguard import fatal_error, mark_failed, prepare_run
 
@@ -170,6 +170,7 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
     run_id, now, registry = summary.run_id, run.now, run.registry
     raw_dir = str(Path(run.db_path).parent / "raw")
     previous = previous_fetches(con, EXTRACTOR_VERSION)  # validators for conditional requests
+    record_sources(con, registry.sources, now)  # reference data once per run, not once per source
     outcomes: dict[str, SourceOutcome] = {}
     limits = limits_from_settings(registry.extra.get("fetch"))
     plan = _SourcePlan(registry.sources, registry.user_agent, limits, raw_dir, previous, run.task_runner)

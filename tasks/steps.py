@@ -77,7 +77,6 @@ def crawl_and_extract(
     return crawled, extract_batch(source, crawled.pages)  # the flow logs the batch's failures
 
 
-@task(name="load-source", task_run_name="load-{source.id}", cache_policy=NO_CACHE)
 def load_source(
     con: duckdb.DuckDBPyConnection,
     source: Source,
@@ -90,7 +89,10 @@ def load_source(
 
     Unchanged pages are not re-extracted: their records stay and are marked as
     seen again. Counts are what the warehouse now holds for the source. `con`
-    is the run's one connection (opened once per run, never per step).
+    is the run's one connection (opened once per run, never per step). Not a
+    Prefect task: it runs on the flow's thread (the flow logs its outcome), and
+    a task run per source costs the flow and the API server more CPU than an
+    unchanged source's load itself.
     """
 
     def log_fetches(con: duckdb.DuckDBPyConnection) -> None:
@@ -99,8 +101,9 @@ def load_source(
         record_coverage(con, run_id, source, crawled, now)
 
     return load_source_run(
-        con, source, crawled.pages, extractions, run_id, now, EXTRACTOR_VERSION, before_commit=log_fetches
-    )
+        con, source, crawled.pages, extractions, run_id, now, EXTRACTOR_VERSION,
+        before_commit=log_fetches, source_recorded=True,
+    )  # fmt: skip
 
 
 @task(name="publish-catalogue", cache_policy=NO_CACHE)

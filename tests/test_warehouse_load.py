@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -10,7 +11,7 @@ from tasks.records import FetchedPage, Meeting, PageExtraction
 from tasks.registry import Source
 from warehouse.db import open_warehouse
 from warehouse.fetch_log import previous_fetches
-from warehouse.load import load_source_run
+from warehouse.load import load_source_run, record_sources
 
 SOURCE = Source(
     id="exempel", municipality="Nordmaling", municipality_code="2401", start_urls=("https://www.exempel.se/",)
@@ -97,3 +98,32 @@ def test_a_gone_page_is_recorded_and_its_meetings_disappear(tmp_path: Path) -> N
     load(db, 2, None, status=410)
     assert rows(db, "SELECT http_status, content_hash FROM pages") == [(410, None)]
     assert rows(db, "SELECT state, last_seen_at FROM meetings") == [("disappeared", T0 + timedelta(days=1))]
+
+
+def test_sources_are_written_once_per_run_and_only_when_their_entry_changed(tmp_path: Path) -> None:
+    db = tmp_path / "kd.duckdb"
+    other = Source(id="annat", municipality="Umeå", municipality_code="2480", start_urls=("https://u.se/",))
+    with open_warehouse(db) as con:
+        assert record_sources(con, [SOURCE, other], T0) == 2
+        assert record_sources(con, [SOURCE, other], T0 + timedelta(days=1)) == 0
+        moved = replace(other, start_urls=("https://u.se/", "https://u.se/dialog/"))
+        assert record_sources(con, [SOURCE, moved], T0 + timedelta(days=2)) == 1
+        stored = con.execute("SELECT source_id, start_urls, updated_at FROM sources ORDER BY 1").fetchall()
+    assert stored == [
+        ("annat", ["https://u.se/", "https://u.se/dialog/"], T0 + timedelta(days=2)),
+        ("exempel", ["https://www.exempel.se/"], T0),
+    ]
+
+
+def test_a_run_where_every_page_came_back_unchanged_only_moves_last_seen(tmp_path: Path) -> None:
+    db = tmp_path / "kd.duckdb"
+    load(db, 1, [2, 9])
+    later = T0 + timedelta(days=2)
+    before = rows(db, "SELECT * EXCLUDE (last_seen_at, run_id) FROM meetings ORDER BY meeting_id")
+    unchanged = FetchedPage(PAGE, PAGE, 304, later, None, b"", None, outcome="unchanged")
+    with open_warehouse(db) as con:
+        result = load_source_run(con, SOURCE, [unchanged], [], "run-2", later, "v1", source_recorded=True)
+    assert (result.meetings, result.changes["new"], result.changes["disappeared"]) == (2, 0, 0)
+    assert rows(db, "SELECT * EXCLUDE (last_seen_at, run_id) FROM meetings ORDER BY meeting_id") == before
+    assert rows(db, "SELECT DISTINCT last_seen_at FROM meetings") == [(later,)]
+    assert rows(db, "SELECT count(*) FROM meeting_versions") == [(2,)]

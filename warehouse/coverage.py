@@ -45,17 +45,13 @@ def record_coverage(
 ) -> None:
     """Write the source's coverage row for this run (inside the load's transaction, after the load)."""
     counts = count_outcomes(crawled)
-    flagged = con.execute(
-        "SELECT suspect FROM source_runs WHERE run_id = ? AND source_id = ?", [run_id, source.id]
+    suspect, active, new, summaries = con.execute(
+        "SELECT coalesce((SELECT any_value(suspect) FROM source_runs WHERE run_id = $run AND source_id = $id),"
+        " false), count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE first_seen_at >= $now),"
+        " (SELECT count(*) FROM summaries WHERE source_id = $id) FROM meetings WHERE source_id = $id",
+        {"run": run_id, "id": source.id, "now": now},
     ).fetchone()
-    suspect = bool(flagged and flagged[0])
     found = crawled.discovery
-    held = con.execute(
-        "SELECT count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE first_seen_at >= ?) "
-        "FROM meetings WHERE source_id = ?",
-        [now, source.id],
-    ).fetchone()
-    summaries = con.execute("SELECT count(*) FROM summaries WHERE source_id = ?", [source.id]).fetchone()[0]
     row: dict[str, Any] = {
         "run_id": run_id,
         "source_id": source.id,
@@ -68,10 +64,10 @@ def record_coverage(
         "pages_unchanged": counts.unchanged,
         "pages_failed": counts.failed_total,
         "index_documents": len(crawled.documents),
-        "meetings": held[0],
+        "meetings": active,
         "summaries": summaries,
-        "new_meetings": held[1],
-        "health": source_health(crawled, suspect),
+        "new_meetings": new,
+        "health": source_health(crawled, bool(suspect)),
         "recorded_at": now,
     }
     columns = ", ".join(row)

@@ -445,18 +445,38 @@ def _without_pages(batch: Batch, urls: Collection[str]) -> Batch:
     return Batch(batch.source, batch.pages, kept, batch.run_id, batch.now, batch.extractor_version)
 
 
-def _source_row(con: duckdb.DuckDBPyConnection, source: Source, now: datetime) -> None:
-    con.execute(
-        "INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)",
-        [
-            source.id,
-            source.municipality,
-            source.municipality_code,
-            source.profile,
-            list(source.start_urls),
-            now,
-        ],
-    )
+def _source_row(source: Source, now: datetime) -> list[Any]:
+    return [
+        source.id,
+        source.municipality,
+        source.municipality_code,
+        source.profile,
+        list(source.start_urls),
+        now,
+    ]
+
+
+def record_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], now: datetime) -> int:
+    """Write the registry's sources whose entry is new or changed, in one statement; returns how many.
+
+    A run calls this once, before its loads, so a source with nothing new
+    costs its load no reference-data write; `updated_at` stays the time the
+    entry last changed.
+    """
+    stored = {
+        row[0]: row
+        for row in con.execute(
+            "SELECT source_id, municipality, municipality_code, profile, start_urls FROM sources"
+        ).fetchall()
+    }
+    changed = [
+        _source_row(s, now)
+        for s in sources
+        if stored.get(s.id) != (s.id, s.municipality, s.municipality_code, s.profile, list(s.start_urls))
+    ]
+    if changed:
+        con.executemany("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)", changed)
+    return len(changed)
 
 
 def _source_run_row(
@@ -487,19 +507,26 @@ def load_source_run(
     now: datetime,
     extractor_version: str,
     before_commit: Any = None,
+    source_recorded: bool = False,
 ) -> LoadResult:
     """Load everything one source's run found, in one transaction.
 
     `before_commit(con)` runs inside the transaction last (the fetch log and
-    crawl summary go in with the data they describe).
+    crawl summary go in with the data they describe). `source_recorded` says
+    the caller wrote the sources table for the whole run (`record_sources`).
+    A source whose pages all came back unchanged writes only what says they
+    were seen again: no page was read, so no meeting, summary or invitation
+    can have changed.
     """
     batch = Batch(source, pages, extractions, run_id, now, extractor_version)
+    something_read = bool(batch.examined_pages)
     con.execute("BEGIN TRANSACTION")
     try:
-        _source_row(con, source, now)
-        changes, extracted = _load_meetings(con, batch)
+        if not source_recorded:
+            con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)", _source_row(source, now))
+        changes, extracted = _load_meetings(con, batch) if something_read else (ChangeSet(), 0)
         _load_pages(con, batch, extracted=not changes.suspect, unused=changes.collapsed_pages)
-        if not changes.suspect:
+        if something_read and not changes.suspect:
             kept = _without_pages(batch, changes.collapsed_pages)
             _load_summaries(con, kept)
             load_invitations(con, kept)
