@@ -277,17 +277,26 @@ def format_table(steps: list[Step]) -> str:
 
 
 def ratios(by_name: dict[str, Step]) -> list[str]:
+    """The issue's ratios, each also without Prefect's fixed cost (reported apart, never hidden)."""
     bare, cold = by_name["bare loop, cold"], by_name["run, cold"]
+    fixed = by_name["Prefect fixed cost (1-source run)"].wall
+
+    def share(step: Step) -> str:
+        return f"{step.wall / bare.wall:.1%} ({max(step.wall - fixed, 0) / bare.wall:.1%} without Prefect's fixed cost)"
+
     lines = [
-        f"pipeline cold throughput / bare loop: {bare.wall / cold.wall:.2f}x  (issue: >= 3x; before: 0.72x)",
-        f"no-change run / bare loop cold: {by_name['run, nothing changed'].wall / bare.wall:.1%}  (issue: <= 5%)",
-        f"5% changed run / bare loop cold: {by_name['run, 5% changed'].wall / bare.wall:.1%}  (issue: <= 10%)",
+        f"pipeline cold throughput / bare loop: {bare.wall / cold.wall:.2f}x "
+        f"({bare.wall / max(cold.wall - fixed, 1e-9):.2f}x without Prefect's fixed cost)  (issue: >= 3x; before: 0.72x)",
+        f"no-change run / bare loop cold: {share(by_name['run, nothing changed'])}  (issue: <= 5%)",
+        f"5% changed run / bare loop cold: {share(by_name['run, 5% changed'])}  (issue: <= 10%)",
         f"peak RSS of run, cold: {cold.peak_rss_mb:.0f} MB  (issue: < 1000 MB; before: 1469 MB)",
     ]
-    fixed = by_name["Prefect fixed cost (1-source run)"].wall
     first = by_name.get("Prefect first start")
     first_ever = f" (first ever: {first.wall:.1f} s)" if first else ""
-    lines.append(f"Prefect's fixed cost: {fixed:.1f} s{first_ever}, included in every run's wall time above")
+    lines.append(
+        f"Prefect's fixed cost: {fixed:.1f} s{first_ever}: a one-source run's wall time, "
+        "included in every run's wall time above"
+    )
     return lines
 
 

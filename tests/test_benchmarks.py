@@ -63,6 +63,9 @@ def test_bench_national_prints_every_step_and_finds_the_meetings() -> None:
         "publish, unchanged",
     ):
         assert re.search(rf"^\| {re.escape(step)} \| {NUMBER} \|", out, re.MULTILINE), out
-    assert re.search(rf"pipeline cold throughput / bare loop: {NUMBER}x", out), out
+    assert re.search(
+        rf"pipeline cold throughput / bare loop: {NUMBER}x \({NUMBER}x without Prefect's", out
+    ), out
+    assert re.search(rf"no-change run / bare loop cold: {NUMBER}% \({NUMBER}% without Prefect's", out), out
     found = re.search(r"meetings found: (\d+) of (\d+) the generator wrote", out)
     assert found and int(found.group(2)) > 0 and int(found.group(1)) > 0, out
