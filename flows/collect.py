@@ -24,7 +24,7 @@ from tasks.extract.page import EXTRACTOR_VERSION
 from tasks.fetch import Fetcher, FetchLimits, limits_from_settings
 from tasks.health import EXIT_ALL_FAILED, EXIT_OK, EXIT_PARTIAL, Health, run_exit_code
 from tasks.pipeline import BatchExtraction, ExtractionPool
-from tasks.records import PreviousFetch
+from tasks.records import PageExtraction, PreviousFetch
 from tasks.registry import Registry, Source, load_registry
 from tasks.schedules import sources_on_schedule
 from tasks.steps import crawl, crawl_and_extract, load_source, log_extraction_failures, publish, snapshot
@@ -175,28 +175,27 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
     limits = limits_from_settings(registry.extra.get("fetch"))
     plan = _SourcePlan(registry.sources, registry.user_agent, limits, raw_dir, previous, run.task_runner)
     progress.current().run_started(len(registry.sources))
+    quiet: list[tuple[Source, CrawlResult, list[PageExtraction]]] = []
     try:
         for source, work in plan.results():
             outcome = outcomes[source.id] = SourceOutcome()
             try:
                 crawled, batch = work()
-                outcome.crawled = crawled
-                log_extraction_failures(source, batch)
-                counts = outcome.loaded = load_source(con, source, crawled, batch.extractions, run_id, now)
-            except Exception as exc:  # one broken source must not stop the others ...
-                run.stop_on_machine_fault(exc)  # ... but a damaged warehouse or a full disk stops them all
-                message = f"{source.id}: {type(exc).__name__}: {exc}"
-                outcome.error = f"{type(exc).__name__}: {exc}"
-                summary.errors.append(message)
-                summary.per_source[source.id] = f"failed: {exc}"
-                logger.error("source %s failed: %s", source.id, exc)
-                progress.current().source_finished(
-                    progress.SourceDone(source.id, 0, 0, 0, summary.per_source[source.id])
-                )
+            except Exception as exc:  # one broken source must not stop the others
+                _source_failed(run, summary, source, outcome, exc)
                 continue
-            _count_source(summary, source, crawled, counts)
+            outcome.crawled = crawled
+            log_extraction_failures(source, batch)
+            if _nothing_read(crawled, batch.extractions):
+                quiet.append((source, crawled, batch.extractions))
+                continue
+            _load(con, run, summary, outcome, source, crawled, batch.extractions)
     finally:
         plan.close()
+    # Sources whose every page came back unchanged only record that they were seen again. Loaded
+    # once the crawl is over, their dozen small statements no longer queue behind crawl threads.
+    for source, crawled, extractions in quiet:
+        _load(con, run, summary, outcomes[source.id], source, crawled, extractions)
 
     summary.health = check_sources(con, registry, outcomes, run_id, now)
     summary.alerts = send_alerts(con, registry, summary.health, run_id, now)
@@ -224,6 +223,40 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
         summary.exit_code = max(summary.exit_code, EXIT_PARTIAL)
         summary.errors.append(f"snapshot not published (the previous one stays): {exc}")
         logger.error("snapshot not published: %s", exc)
+
+
+def _nothing_read(crawled: CrawlResult, extractions: list[PageExtraction]) -> bool:
+    return not extractions and all(p.outcome in ("unchanged", "duplicate") for p in crawled.pages)
+
+
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    run: _Run,
+    summary: RunSummary,
+    outcome: SourceOutcome,
+    source: Source,
+    crawled: CrawlResult,
+    extractions: list[PageExtraction],
+) -> None:
+    """Load one crawled source and count it; a failure is that source's alone (unless the machine's)."""
+    try:
+        counts = outcome.loaded = load_source(con, source, crawled, extractions, summary.run_id, run.now)
+    except Exception as exc:
+        _source_failed(run, summary, source, outcome, exc)
+        return
+    _count_source(summary, source, crawled, counts)
+
+
+def _source_failed(
+    run: _Run, summary: RunSummary, source: Source, outcome: SourceOutcome, exc: Exception
+) -> None:
+    """Record a source the run could not crawl or load; a damaged warehouse or a full disk stops them all."""
+    run.stop_on_machine_fault(exc)
+    outcome.error = f"{type(exc).__name__}: {exc}"
+    summary.errors.append(f"{source.id}: {outcome.error}")
+    summary.per_source[source.id] = f"failed: {exc}"
+    get_run_logger().error("source %s failed: %s", source.id, exc)
+    progress.current().source_finished(progress.SourceDone(source.id, 0, 0, 0, summary.per_source[source.id]))
 
 
 def _count_source(summary: RunSummary, source: Source, crawled: object, counts: LoadResult) -> None:
