@@ -26,8 +26,12 @@ from tasks.records import STOCKHOLM, FetchedPage, PageContext, PageExtraction
 from tasks.registry import Source
 
 # A source with fewer changed pages than this is extracted in the caller's thread:
-# shipping a handful of pages to a process costs more than reading them here.
+# shipping a handful of pages to a process costs more than reading them here ...
 SMALL_BATCH = 8
+# ... until the run has read this many pages in the caller's thread: past that, a
+# run of many small batches (a national run where a few pages per site changed)
+# starts the workers and sends them everything, so the flow's thread stays free.
+IN_THREAD_PAGES = 32
 
 
 @dataclass
@@ -68,23 +72,39 @@ def default_workers() -> int:
 
 
 class ExtractionPool:
-    """Extract sources' batches in worker processes (started on first need); small batches in-thread."""
+    """Extract sources' batches in worker processes (started on first need); a small run's in-thread."""
 
-    def __init__(self, workers: int | None = None, small_batch: int = SMALL_BATCH) -> None:
+    def __init__(
+        self,
+        workers: int | None = None,
+        small_batch: int = SMALL_BATCH,
+        in_thread_pages: int = IN_THREAD_PAGES,
+    ) -> None:
         self.workers = workers or default_workers()
         self.small_batch = small_batch
+        self.in_thread_pages = in_thread_pages
+        self._read_in_thread = 0
         self._pool: ProcessPoolExecutor | None = None
 
     def submit(self, source: Source, pages: list[FetchedPage]) -> Future[BatchExtraction]:
-        """The source's extraction, running (or done, for a small batch)."""
+        """The source's extraction, running (or done, when read in the calling thread)."""
         changed = [p for p in pages if p.changed]  # only these bodies travel to a worker
-        if len(changed) < self.small_batch:
+        if not changed or self._stays_in_thread(len(changed)):
             return _done(extract_batch, source, changed)
         try:
             return self._processes().submit(extract_batch, source, changed)
         except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh for this batch
             self.close()
             return self._processes().submit(extract_batch, source, changed)
+
+    def _stays_in_thread(self, count: int) -> bool:
+        """A small batch while the workers are not running and the run has read few pages here."""
+        if self._pool is not None or count >= self.small_batch:
+            return False
+        if self._read_in_thread + count > self.in_thread_pages:
+            return False
+        self._read_in_thread += count
+        return True
 
     def _processes(self) -> ProcessPoolExecutor:
         if self._pool is None:

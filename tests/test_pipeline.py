@@ -78,3 +78,16 @@ def test_a_killed_worker_costs_its_batch_not_the_run() -> None:
                 continue
     assert recovered is not None
     assert recovered.extractions == first.extractions
+
+
+def test_a_run_of_many_small_batches_moves_to_the_workers() -> None:
+    """A few changed pages on each of many sites: past the in-thread budget the workers take over."""
+    pages = demo_pages()[:3]
+    with ExtractionPool(workers=1, small_batch=8, in_thread_pages=6) as pool:
+        first, second = pool.submit(SOURCE, pages).result(), pool.submit(SOURCE, pages).result()
+        assert not pool.started
+        third = pool.submit(SOURCE, pages).result(timeout=120)
+        assert pool.started
+        fourth = pool.submit(SOURCE, pages[:1]).result(timeout=120)  # once running, the workers get all
+    assert first == second == third
+    assert fourth.extractions == first.extractions[:1]
