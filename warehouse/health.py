@@ -46,18 +46,7 @@ def record_source_check(
     last_new_item_at: datetime | None,
     now: datetime,
 ) -> None:
-    """Write one source's verdict for the run (and its `sources` row, if the source never loaded)."""
-    con.execute(
-        "INSERT INTO sources VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-        [
-            source.id,
-            source.municipality,
-            source.municipality_code,
-            source.profile,
-            list(source.start_urls),
-            now,
-        ],
-    )
+    """Write one source's verdict for the run (its `sources` row is written at the run's start)."""
     con.execute(
         "INSERT OR REPLACE INTO source_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
