@@ -16,7 +16,13 @@ from tasks.alerts import Alert, channel_name, send_webhook
 from tasks.crawl import CrawlResult, count_outcomes
 from tasks.health import DEFAULT_STALE_AFTER_DAYS, Health, SourceFacts, alert_due, assess_source
 from tasks.registry import Registry, Source
-from warehouse.health import last_alerted_health, record_alert, record_source_check, source_history
+from warehouse.health import (
+    SourceHistory,
+    last_alerted_health,
+    record_alert,
+    record_source_check,
+    source_histories,
+)
 from warehouse.load import LoadResult
 
 READ_OUTCOMES = ("fetched", "unchanged", "duplicate")
@@ -40,10 +46,9 @@ def _days(later: datetime, earlier: datetime | None) -> int | None:
 
 
 def source_facts(
-    source: Source, outcome: SourceOutcome, con: duckdb.DuckDBPyConnection, now: datetime
+    source: Source, outcome: SourceOutcome, history: SourceHistory, now: datetime
 ) -> tuple[SourceFacts, datetime | None]:
     """The facts the health rules need, from the run and the warehouse's history of the source."""
-    history = source_history(con, source.id)
     counts = count_outcomes(outcome.crawled) if outcome.crawled else None
     loaded = outcome.loaded
     facts = SourceFacts(
@@ -68,24 +73,31 @@ def check_sources(
     run_id: str,
     now: datetime,
 ) -> dict[str, Health]:
-    """Assess and record every source's health for this run."""
+    """Assess and record every source's health for this run (one transaction for all of them)."""
     stale_after = int(registry.extra.get("stale_after_days") or DEFAULT_STALE_AFTER_DAYS)
+    histories = source_histories(con, [s.id for s in registry.sources])
     healths = {}
-    for source in registry.sources:
-        outcome = outcomes.get(source.id) or SourceOutcome(error="not run")
-        facts, last_new = source_facts(source, outcome, con, now)
-        health = healths[source.id] = assess_source(facts, stale_after)
-        record_source_check(
-            con,
-            run_id,
-            source,
-            health,
-            facts.pages_read,
-            facts.pages_failed,
-            list(facts.collapsed_pages),
-            last_new,
-            now,
-        )
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for source in registry.sources:
+            outcome = outcomes.get(source.id) or SourceOutcome(error="not run")
+            facts, last_new = source_facts(source, outcome, histories[source.id], now)
+            health = healths[source.id] = assess_source(facts, stale_after)
+            record_source_check(
+                con,
+                run_id,
+                source,
+                health,
+                facts.pages_read,
+                facts.pages_failed,
+                list(facts.collapsed_pages),
+                last_new,
+                now,
+            )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
     return healths
 
 

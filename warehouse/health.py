@@ -23,16 +23,23 @@ class SourceHistory:
     first_checked_at: datetime | None
 
 
-def source_history(con: duckdb.DuckDBPyConnection, source_id: str) -> SourceHistory:
-    """When a meeting or summary of the source was last first-seen, and when it was first watched."""
-    last_new, first_watched = con.execute(
-        """SELECT greatest((SELECT max(first_seen_at) FROM meetings WHERE source_id = $1),
-                           (SELECT max(first_seen_at) FROM summaries WHERE source_id = $1)),
-                  least((SELECT min(loaded_at) FROM source_runs WHERE source_id = $1),
-                        (SELECT min(checked_at) FROM source_checks WHERE source_id = $1))""",
-        [source_id],
-    ).fetchone()
-    return SourceHistory(last_new, first_watched)
+def source_histories(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> dict[str, SourceHistory]:
+    """Per source: when a meeting or summary was last first-seen, and when it was first watched.
+
+    One query for the whole registry: a national run asks for 290 sources.
+    """
+    rows = con.execute(
+        """WITH ids AS (SELECT unnest($1::VARCHAR[]) AS source_id),
+                m AS (SELECT source_id, max(first_seen_at) AS seen FROM meetings GROUP BY source_id),
+                s AS (SELECT source_id, max(first_seen_at) AS seen FROM summaries GROUP BY source_id),
+                r AS (SELECT source_id, min(loaded_at) AS since FROM source_runs GROUP BY source_id),
+                c AS (SELECT source_id, min(checked_at) AS since FROM source_checks GROUP BY source_id)
+           SELECT ids.source_id, greatest(m.seen, s.seen), least(r.since, c.since)
+           FROM ids LEFT JOIN m USING (source_id) LEFT JOIN s USING (source_id)
+                    LEFT JOIN r USING (source_id) LEFT JOIN c USING (source_id)""",
+        [list(source_ids)],
+    ).fetchall()
+    return {source_id: SourceHistory(last_new, first_watched) for source_id, last_new, first_watched in rows}
 
 
 def record_source_check(
