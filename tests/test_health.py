@@ -182,3 +182,19 @@ def test_a_one_meeting_source_whose_page_loses_its_content_keeps_its_meeting(tmp
         # stored without an extractor version: the next run reads the page again
         assert con.execute("SELECT extractor_version FROM pages").fetchall() == [(None,)]
     assert _load(db, 3, (_meeting(20),)).collapsed_pages == {}  # the content came back: nothing lost
+
+
+def test_source_histories_give_each_source_its_newest_item_and_first_sighting(tmp_path: Path) -> None:
+    from warehouse.health import SourceHistory, source_histories
+
+    db = tmp_path / "kd.duckdb"
+    _load(db, 1, (_meeting(20),))
+    _load(db, 4, (_meeting(20), _meeting(27)))
+    with open_warehouse(db) as con:
+        found = source_histories(con, [SOURCE.id, "never-loaded"])
+    assert found == {
+        SOURCE.id: SourceHistory(
+            last_new_item_at=T0 + timedelta(days=4), first_checked_at=T0 + timedelta(days=1)
+        ),
+        "never-loaded": SourceHistory(None, None),
+    }
