@@ -179,7 +179,7 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
             outcome = outcomes[source.id] = SourceOutcome()
             try:
                 crawled, batch = work()
-                outcome.crawled = crawled
+                outcome.record_crawl(crawled)
                 log_extraction_failures(source, batch)
                 counts = outcome.loaded = load_source(con, source, crawled, batch.extractions, run_id, now)
             except Exception as exc:  # one broken source must not stop the others ...
@@ -332,9 +332,11 @@ class _SourcePlan:
         except Exception as exc:
             return source, partial(_raise, exc)
         if self.remote:
-            return source, lambda: outcome
-        extraction = self.pool.submit(source, outcome.pages)
-        return source, lambda: (outcome, extraction.result())
+            crawled, batch = outcome[0].handed_over(), outcome[1]
+            return source, lambda: (crawled, batch)
+        crawled = outcome.handed_over()  # Prefect's finished future must not keep the bodies alive
+        extraction = self.pool.submit(source, crawled.pages)
+        return source, lambda: (crawled, extraction.result())
 
     def close(self) -> None:
         self.pool.close()
