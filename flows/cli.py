@@ -18,9 +18,11 @@ from flows.errors import CommandError
 from flows.operator import port_number
 from tasks.extract.vocabulary import ConfigError
 from tasks.registry import BUNDLED_REGISTRY as PRODUCTION_REGISTRY
-from warehouse.db import WarehouseError
-from warehouse.diskspace import NoSpaceLeft
-from warehouse.integrity import WarehouseDamaged
+
+# No DuckDB (nor pyarrow) at import time: the run's extraction workers are spawned
+# processes that import this module again (it is the entry point's `__main__`), and
+# each would carry ~70 MB of libraries it never uses. Warehouse modules are imported
+# where a command needs them.
 
 if TYPE_CHECKING:
     from flows.deployments import RunPaths
@@ -361,6 +363,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from warehouse.catalogue.rows import data_as_of
     from warehouse.catalogue.validate import ReleaseInvalid
     from warehouse.db import WarehouseError, classify_error, open_warehouse
+    from warehouse.diskspace import NoSpaceLeft
+    from warehouse.integrity import WarehouseDamaged
     from warehouse.lock import writer_lock
 
     db, out = Path(args.db), Path(args.out)
@@ -435,6 +439,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     from tasks.reextract import reextract
     from warehouse.catalogue import publish_catalogue
     from warehouse.db import finish_run, mark_crashed_runs, open_warehouse, start_run
+    from warehouse.diskspace import NoSpaceLeft
+    from warehouse.integrity import WarehouseDamaged
     from warehouse.lock import writer_lock
     from warehouse.runguard import prepare_run
     from warehouse.snapshot import publish_snapshot
@@ -700,6 +706,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from warehouse.db import WarehouseError
+    from warehouse.diskspace import NoSpaceLeft
+    from warehouse.integrity import WarehouseDamaged
     from warehouse.lock import WarehouseBusy
 
     args = build_parser().parse_args(argv)

@@ -184,10 +184,10 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
             except Exception as exc:  # one broken source must not stop the others
                 _source_failed(run, summary, source, outcome, exc)
                 continue
-            outcome.crawled = crawled
+            outcome.record_crawl(crawled)
             log_extraction_failures(source, batch)
             if _nothing_read(crawled, batch.extractions):
-                quiet.append((source, crawled, batch.extractions))
+                quiet.append((source, _without_bodies(crawled), batch.extractions))
                 continue
             _load(con, run, summary, outcome, source, crawled, batch.extractions)
     finally:
@@ -227,6 +227,11 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
 
 def _nothing_read(crawled: CrawlResult, extractions: list[PageExtraction]) -> bool:
     return not extractions and all(p.outcome in ("unchanged", "duplicate") for p in crawled.pages)
+
+
+def _without_bodies(crawled: CrawlResult) -> CrawlResult:
+    """A quiet source waits for the crawl's end; the bodies read back for its links are not needed."""
+    return replace(crawled, pages=[replace(p, body=b"") if p.body else p for p in crawled.pages])
 
 
 def _load(
@@ -366,9 +371,11 @@ class _SourcePlan:
         except Exception as exc:
             return source, partial(_raise, exc)
         if self.remote:
-            return source, lambda: outcome
-        extraction = self.pool.submit(source, outcome.pages)
-        return source, lambda: (outcome, extraction.result())
+            crawled, batch = outcome[0].handed_over(), outcome[1]
+            return source, lambda: (crawled, batch)
+        crawled = outcome.handed_over()  # Prefect's finished future must not keep the bodies alive
+        extraction = self.pool.submit(source, crawled.pages)
+        return source, lambda: (crawled, extraction.result())
 
     def close(self) -> None:
         self.pool.close()

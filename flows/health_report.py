@@ -13,7 +13,7 @@ from datetime import datetime
 import duckdb
 
 from tasks.alerts import Alert, channel_name, send_webhook
-from tasks.crawl import CrawlResult, count_outcomes
+from tasks.crawl import CrawlCounts, CrawlResult, count_outcomes
 from tasks.health import DEFAULT_STALE_AFTER_DAYS, Health, SourceFacts, alert_due, assess_source
 from tasks.registry import Registry, Source
 from warehouse.health import (
@@ -30,15 +30,21 @@ READ_OUTCOMES = ("fetched", "unchanged", "duplicate")
 
 @dataclass
 class SourceOutcome:
-    """What became of one source in the run: its crawl and load, or the error that stopped it."""
+    """What became of one source in the run: its crawl's counts and load, or the error that stopped it.
 
-    crawled: CrawlResult | None = None
+    The run keeps every source's outcome until its end, so this keeps the
+    crawl's counts, never the crawl itself (whose pages hold their bodies).
+    """
+
+    counts: CrawlCounts | None = None
+    pages_read: int = 0
     loaded: LoadResult | None = None
     error: str | None = None
 
-    @property
-    def pages_read(self) -> int:
-        return sum(1 for p in self.crawled.pages if p.outcome in READ_OUTCOMES) if self.crawled else 0
+    def record_crawl(self, crawled: CrawlResult) -> None:
+        """Keep what the health rules need from the source's crawl."""
+        self.counts = count_outcomes(crawled)
+        self.pages_read = sum(1 for p in crawled.pages if p.outcome in READ_OUTCOMES)
 
 
 def _days(later: datetime, earlier: datetime | None) -> int | None:
@@ -49,7 +55,7 @@ def source_facts(
     source: Source, outcome: SourceOutcome, history: SourceHistory, now: datetime
 ) -> tuple[SourceFacts, datetime | None]:
     """The facts the health rules need, from the run and the warehouse's history of the source."""
-    counts = count_outcomes(outcome.crawled) if outcome.crawled else None
+    counts = outcome.counts
     loaded = outcome.loaded
     facts = SourceFacts(
         source_id=source.id,

@@ -53,6 +53,18 @@ class CrawlResult:
         """Every URL the crawl asked for (or decided about), for the fetch log."""
         return [*self.documents, *self.pages]
 
+    def handed_over(self) -> CrawlResult:
+        """A copy that takes this result's pages and documents; this one is left without any.
+
+        A finished Prefect task future is a reference cycle (the future and its
+        done-callback) that holds its result until Python's cyclic collector
+        happens to run: on a national run, hundreds of sources' page bodies. The
+        flow works with the copy, so a source's bodies go as soon as it is loaded.
+        """
+        taken = replace(self)
+        self.pages, self.documents = [], []
+        return taken
+
 
 @dataclass(frozen=True)
 class CrawlCounts:
