@@ -109,7 +109,7 @@ def run_steps(registry_file: Path, db: Path) -> tuple[float, dict[str, int]]:
         previous = previous_fetches(con, EXTRACTOR_VERSION).get(source.id, {})
         crawled = crawl.fn(source, fetcher, str(db.parent / "raw"), previous)
         extractions = extract_batch(source, crawled.pages).extractions
-        load_source.fn(con, source, crawled, extractions, now.strftime("%H%M%S%f"), now)
+        load_source(con, source, crawled, extractions, now.strftime("%H%M%S%f"), now)
     fetcher.close()
     elapsed = time.perf_counter() - started
     facts = {
