@@ -457,7 +457,7 @@ def _source_row(source: Source, now: datetime) -> list[Any]:
 
 
 def record_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], now: datetime) -> int:
-    """Write the registry's sources whose entry is new or changed, in one statement; returns how many.
+    """Write the registry's sources whose entry is new or changed, in one call; returns how many.
 
     A run calls this once, before its loads, so a source with nothing new
     costs its load no reference-data write; `updated_at` stays the time the
