@@ -304,17 +304,21 @@ def _in_aside(tag: Tag) -> bool:
 
 
 def _is_teaser(container: Tag) -> bool:
-    """A link, a date and a short excerpt, and no nested menu: one entry of a news list."""
-    if container.find("a") is None or container.find("ul") is not None or _in_aside(container):
+    """A link, a date and a short excerpt, and no nested menu: one entry of a news list.
+
+    The cheap tests come first: most containers are menu items, which have no
+    date, so the walks over descendants and ancestors are left for the few that do.
+    """
+    if container.find("a") is None:
         return False
     text = normalize_space(container.get_text(" "))
     if len(text) > TEASER_MAX_CHARS:
         return False
-    dated = container.find("time") is not None or _TEASER_DATE.search(text) is not None
-    excerpt = any(
-        len(normalize_space(p.get_text(" "))) >= TEASER_EXCERPT_CHARS for p in container.find_all("p")
-    )
-    return dated and excerpt
+    if _TEASER_DATE.search(text) is None and container.find("time") is None:
+        return False
+    if container.find("ul") is not None or _in_aside(container):
+        return False
+    return any(len(normalize_space(p.get_text(" "))) >= TEASER_EXCERPT_CHARS for p in container.find_all("p"))
 
 
 # Paragraphs at least this long are an article's prose, not a teaser's excerpt.
