@@ -28,7 +28,12 @@ import duckdb
 
 from warehouse.db import WarehouseError, open_warehouse
 from warehouse.diskspace import as_no_space, ensure_free_space
-from warehouse.integrity import WarehouseDamaged, base_tables, looks_damaged, verify_warehouse
+from warehouse.integrity import (
+    attach_read_only,
+    base_tables,
+    sql_path,
+    verify_warehouse,
+)
 from warehouse.migrate import latest_version, load_migrations, migrate, schema_version
 
 MANIFEST = "backup.json"
@@ -48,19 +53,6 @@ class BackupResult:
     schema_version: int
 
 
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-
-def _attach_read_only(con: duckdb.DuckDBPyConnection, path: Path, alias: str) -> None:
-    try:
-        con.execute(f"ATTACH '{_quoted(path)}' AS {alias} (READ_ONLY)")
-    except duckdb.Error as exc:
-        if looks_damaged(exc):
-            raise WarehouseDamaged(path, str(exc).splitlines()[0]) from exc
-        raise WarehouseError(f"cannot open {path}: {str(exc).splitlines()[0]}") from exc
-
-
 def backup_warehouse(db_path: str | Path, target: str | Path) -> BackupResult:
     """Check the warehouse whole and export it to `target` (a new or empty folder)."""
     db, target = Path(db_path), Path(target)
@@ -73,12 +65,14 @@ def backup_warehouse(db_path: str | Path, target: str | Path) -> BackupResult:
     temporary = target.parent / f".backup-{uuid.uuid4().hex}"
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
-        _attach_read_only(con, db, "warehouse")
+        attach_read_only(con, db, "warehouse")
         counts = verify_warehouse(con, db, "warehouse")
         version = con.execute("SELECT coalesce(max(version), 0) FROM warehouse.schema_migrations").fetchone()[
             0
         ]
-        con.execute(f"EXPORT DATABASE warehouse TO '{_quoted(temporary)}' (FORMAT parquet, COMPRESSION zstd)")
+        con.execute(
+            f"EXPORT DATABASE warehouse TO '{sql_path(temporary)}' (FORMAT parquet, COMPRESSION zstd)"
+        )
         manifest = {
             "format": BACKUP_FORMAT,
             "made_by": "kommundialog backup",
@@ -108,7 +102,7 @@ def _point_load_script_at(temporary: Path, target: Path) -> None:
     """EXPORT writes the temporary folder's path into load.sql: name the final folder instead."""
     script = temporary / "load.sql"
     text = script.read_text(encoding="utf-8")
-    script.write_text(text.replace(_quoted(temporary), _quoted(target.resolve())), encoding="utf-8")
+    script.write_text(text.replace(sql_path(temporary), sql_path(target.resolve())), encoding="utf-8")
 
 
 def _make_readable(folder: Path) -> None:
@@ -172,10 +166,10 @@ def _build(source: Path, temporary: Path) -> dict[str, int]:
         if source.is_dir():
             manifest = _backup_manifest(source)
             version, expected = manifest["schema_version"], manifest["tables"]
-            relations = {t: f"read_parquet('{_quoted(source / f'{t}.parquet')}')" for t in expected}
+            relations = {t: f"read_parquet('{sql_path(source / f'{t}.parquet')}')" for t in expected}
         else:
             try:
-                _attach_read_only(con, source, "source")
+                attach_read_only(con, source, "source")
                 expected = verify_warehouse(con, source, "source")
             except WarehouseError as exc:  # WarehouseDamaged too: it is the source that is bad, not --db
                 raise BackupError(

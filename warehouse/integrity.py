@@ -104,5 +104,20 @@ def verify_file(path: str | Path) -> dict[str, int]:
         con.close()
 
 
+def sql_path(path: str | Path) -> str:
+    """A file path as the inside of a SQL string literal (quotes doubled)."""
+    return str(path).replace("'", "''")
+
+
+def attach_read_only(con: duckdb.DuckDBPyConnection, path: str | Path, alias: str) -> None:
+    """Attach a warehouse (or snapshot) file read-only as `alias`; a damaged file raises WarehouseDamaged."""
+    try:
+        con.execute(f"ATTACH '{sql_path(path)}' AS {alias} (READ_ONLY)")
+    except duckdb.Error as exc:
+        if looks_damaged(exc):
+            raise WarehouseDamaged(path, _first_line(exc)) from exc
+        raise WarehouseError(f"cannot open {path}: {_first_line(exc)}") from exc
+
+
 def _first_line(exc: BaseException) -> str:
     return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__

@@ -26,7 +26,7 @@ import duckdb
 from warehouse.db import WarehouseError
 from warehouse.diskspace import as_no_space, ensure_free_space
 from warehouse.faults import kill_point
-from warehouse.integrity import WarehouseDamaged, looks_damaged, verify_warehouse
+from warehouse.integrity import WarehouseDamaged, attach_read_only, looks_damaged, sql_path, verify_warehouse
 
 SNAPSHOT_NAME = "kommundialog.duckdb"
 HISTORY = "history"
@@ -104,12 +104,7 @@ def _copy_checked(source: Path, temporary: Path, writer: duckdb.DuckDBPyConnecti
         return
     con = duckdb.connect(config={"autoinstall_known_extensions": False})
     try:
-        try:
-            con.execute(f"ATTACH '{_quoted(source)}' AS warehouse (READ_ONLY)")
-        except duckdb.Error as exc:
-            if looks_damaged(exc):
-                raise WarehouseDamaged(source, str(exc).splitlines()[0]) from exc
-            raise WarehouseError(f"cannot open warehouse {source}: {exc}") from exc
+        attach_read_only(con, source, "warehouse")
         _verify_and_copy(con, source, "warehouse", temporary)
     finally:
         con.close()
@@ -118,7 +113,7 @@ def _copy_checked(source: Path, temporary: Path, writer: duckdb.DuckDBPyConnecti
 def _verify_and_copy(con: duckdb.DuckDBPyConnection, source: Path, database: str, temporary: Path) -> None:
     """Read `database` whole through `con`, then copy it into a new file in the snapshot's storage format."""
     verify_warehouse(con, source, database)
-    con.execute(f"ATTACH '{_quoted(temporary)}' AS snapshot (STORAGE_VERSION '{SNAPSHOT_STORAGE_VERSION}')")
+    con.execute(f"ATTACH '{sql_path(temporary)}' AS snapshot (STORAGE_VERSION '{SNAPSHOT_STORAGE_VERSION}')")
     try:
         con.execute(f'COPY FROM DATABASE "{database}" TO snapshot')
     except duckdb.Error as exc:
@@ -127,10 +122,6 @@ def _verify_and_copy(con: duckdb.DuckDBPyConnection, source: Path, database: str
         raise
     finally:
         con.execute("DETACH snapshot")
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
 
 
 def _keep_in_history(snapshot: Path, folder: Path) -> None:
