@@ -29,11 +29,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("PREFECT_LOGGING_LEVEL", "ERROR")
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-os.environ.setdefault("DO_NOT_TRACK", "1")
-os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
-os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "180")
+from flows.environment import PREFECT_DEFAULTS  # noqa: E402  (imports no Prefect)
+
+for _key, _value in {**PREFECT_DEFAULTS, "PREFECT_LOGGING_LEVEL": "ERROR"}.items():
+    os.environ.setdefault(_key, _value)  # the command line's defaults, quieter; before Prefect loads
 
 from benchmarks.national_web import NationalWeb  # noqa: E402
 
