@@ -30,14 +30,6 @@ def api_post(api_url: str, path: str, body: dict[str, Any] | None = None) -> Any
         return json.load(response)
 
 
-def is_healthy(api_url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{api_url}/health", timeout=2) as response:
-            return response.status == 200
-    except (urllib.error.URLError, OSError):
-        return False
-
-
 def deployments(api_url: str) -> dict[str, dict[str, Any]]:
     """Every deployment on the server, by name."""
     return {d["name"]: d for d in api_post(api_url, "/deployments/filter")}

@@ -22,10 +22,11 @@ import pytest
 import yaml
 
 from flows.deployments import RunPaths, render_prefect_yaml
+from flows.server import prefect_healthy
 from tasks.registry import load_registry
 from tasks.schedules import schedule_groups
 from tests.conftest import PROJECT_ROOT
-from tests.prefect_api import api_post, deployments, free_port, is_healthy, stop, wait_for_finished_run
+from tests.prefect_api import api_post, deployments, free_port, stop, wait_for_finished_run
 
 SYSTEMD = PROJECT_ROOT / "deploy" / "systemd"
 INSTALL_ROOT = "/opt/kommundialog"
@@ -98,7 +99,7 @@ def prefect_api(tmp_path_factory) -> Iterator[tuple[str, dict[str, str]]]:
     api_url = env["PREFECT_API_URL"]
     try:
         deadline = time.monotonic() + 240
-        while not is_healthy(api_url):
+        while not prefect_healthy(api_url):
             assert server.poll() is None, log.read_text()
             assert time.monotonic() < deadline, log.read_text()
             time.sleep(1)
