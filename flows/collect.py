@@ -19,7 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows import progress
 from flows.health_report import SourceOutcome, check_sources, send_alerts
 from flows.report import publish_run_report
-from tasks.crawl import CrawlCounts, CrawlResult, count_outcomes, describe_counts
+from tasks.crawl import CrawlCounts, CrawlResult, describe_counts
 from tasks.extract.page import EXTRACTOR_VERSION
 from tasks.fetch import Fetcher, FetchLimits, limits_from_settings
 from tasks.health import EXIT_ALL_FAILED, EXIT_OK, EXIT_PARTIAL, Health, run_exit_code
@@ -249,7 +249,7 @@ def _load(
     except Exception as exc:
         _source_failed(run, summary, source, outcome, exc)
         return
-    _count_source(summary, source, crawled, counts)
+    _count_source(summary, source, crawled, outcome.counts, counts)
 
 
 def _source_failed(
@@ -264,11 +264,13 @@ def _source_failed(
     progress.current().source_finished(progress.SourceDone(source.id, 0, 0, 0, summary.per_source[source.id]))
 
 
-def _count_source(summary: RunSummary, source: Source, crawled: object, counts: LoadResult) -> None:
+def _count_source(
+    summary: RunSummary, source: Source, crawled: CrawlResult, crawl_counts: CrawlCounts, counts: LoadResult
+) -> None:
     """Add one loaded source to the run's totals, lines, warnings and progress display."""
     logger = get_run_logger()
     not_read = [p for p in crawled.pages if p.outcome not in ("fetched", "unchanged", "duplicate")]
-    crawl_counts = summary.crawl_counts[source.id] = count_outcomes(crawled)
+    summary.crawl_counts[source.id] = crawl_counts
     summary.loads[source.id] = counts
     summary.pages += counts.pages
     summary.failed_pages += crawl_counts.failed_total

@@ -97,8 +97,9 @@ def load_source(
 
     def log_fetches(con: duckdb.DuckDBPyConnection) -> None:
         record_fetches(con, run_id, source.id, crawled.fetches)
-        record_crawl_summary(con, run_id, source.id, asdict(count_outcomes(crawled)))
-        record_coverage(con, run_id, source, crawled, now)
+        counts = count_outcomes(crawled)
+        record_crawl_summary(con, run_id, source.id, asdict(counts))
+        record_coverage(con, run_id, source, crawled, counts, now)
 
     return load_source_run(
         con, source, crawled.pages, extractions, run_id, now, EXTRACTOR_VERSION,

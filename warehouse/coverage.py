@@ -13,15 +13,14 @@ from typing import Any
 
 import duckdb
 
-from tasks.crawl import CrawlResult, count_outcomes
+from tasks.crawl import CrawlCounts, CrawlResult
 from tasks.registry import Source
 
 COVERAGE_STATUSES = ("publishes", "nothing found", "not crawled", "not covered")
 
 
-def source_health(crawled: CrawlResult, suspect: bool) -> str:
+def source_health(crawled: CrawlResult, counts: CrawlCounts, suspect: bool) -> str:
     """One word for how a source's run went (see source_coverage.health)."""
-    counts = count_outcomes(crawled)
     index_answered = any(d.ok for d in crawled.documents if d.purpose in ("index", "robots", "sitemap"))
     if counts.pages and counts.failed_total == counts.pages:
         return "unreachable"
@@ -41,10 +40,10 @@ def record_coverage(
     run_id: str,
     source: Source,
     crawled: CrawlResult,
+    counts: CrawlCounts,
     now: datetime,
 ) -> None:
     """Write the source's coverage row for this run (inside the load's transaction, after the load)."""
-    counts = count_outcomes(crawled)
     suspect, active, new, summaries = con.execute(
         "SELECT coalesce((SELECT any_value(suspect) FROM source_runs WHERE run_id = $run AND source_id = $id),"
         " false), count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE first_seen_at >= $now),"
@@ -67,7 +66,7 @@ def record_coverage(
         "meetings": active,
         "summaries": summaries,
         "new_meetings": new,
-        "health": source_health(crawled, bool(suspect)),
+        "health": source_health(crawled, counts, bool(suspect)),
         "recorded_at": now,
     }
     columns = ", ".join(row)
