@@ -9,8 +9,7 @@ from urllib.parse import urljoin
 
 from lxml import etree
 
-from tasks.extract.document import parse_html
-from tasks.extract.lean import parse_tree
+from tasks.extract.tree import parse_html, parse_tree
 from tasks.extract.xpath import selector_xpath
 from tasks.registry import FollowRule
 from tasks.scope import clean_url

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from tasks.extract.tree import supported_selector
 from tasks.extract.vocabulary import CONFIG_DIR, ConfigError, Profile, default_profiles
 from tasks.registry_checks import cron_problem, regex_problem, selector_problem, url_problem
 
@@ -260,13 +261,26 @@ PROFILES_FILE = CONFIG_DIR / "profiles.yaml"
 
 
 def check_profile_selectors(profiles: dict[str, Profile], path: Path = PROFILES_FILE) -> None:
-    """Every CSS selector of the CMS profiles compiles; else the profile and field are named."""
+    """Every CSS selector of the CMS profiles compiles and is one the page tree reads; else it is named.
+
+    Profiles are read on lxml's tree (tasks/extract/tree.py), which takes the
+    simple selectors CMS markup needs, not pseudo-classes or sibling combinators.
+    """
     for profile in profiles.values():
         for field_name in ("content", "title", "drop"):
             for selector in getattr(profile, field_name):
-                problem = selector_problem(selector)
+                problem = selector_problem(selector) or _page_tree_problem(selector)
                 if problem:
                     raise ConfigError(f"{path}: profile '{profile.name}': {field_name} {problem}")
+
+
+def _page_tree_problem(selector: str) -> str | None:
+    if supported_selector(selector):
+        return None
+    return (
+        f"'{selector}' is not supported in profiles; use tag names, .class, #id, [attribute] and"
+        " [attribute=value] (also *=, ^=, $=, ~=, |=), joined by spaces (descendant) or '>' (child)"
+    )
 
 
 @cache

@@ -39,6 +39,7 @@ from tasks.extract.fields import (
 )
 from tasks.extract.meetings import find_meetings, meeting_id, merge_structured, resolve_date
 from tasks.extract.summary import extract_summary, next_meetings
+from tasks.extract.tree import MAX_DEPTH
 from tasks.extract.vocabulary import Profile, Vocabulary, default_profiles, default_vocabulary
 from tasks.records import Meeting, PageContext, PageExtraction
 from tasks.site_index import default_discovery_vocabulary, detect_cms
@@ -96,6 +97,8 @@ def _extract_document(
     warnings: tuple[str, ...] = ()
     if len(document.blocks) > MAX_BLOCKS:
         warnings = (f"page has {len(document.blocks)} text blocks; read the first {MAX_BLOCKS}",)
+    if document.too_deep:
+        warnings += (f"page nests elements over {MAX_DEPTH} levels deep; the text below that is not read",)
     if document.used_fallback:
         warnings += (f"{profile.name} content selectors matched nothing; read with the generic profile",)
     blocks = [b for b in document.blocks[:MAX_BLOCKS] if not vocab.page_metadata.match(b.text)]

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import Tag
+from lxml import etree
+
+from tasks.extract.tree import parse_html, soup_of
 
 _STATUS = {"eventcancelled": "cancelled", "eventpostponed": "postponed", "eventrescheduled": "scheduled"}
 _ATTENDANCE = {
@@ -56,12 +59,19 @@ def _walk_json(value: Any) -> list[dict[str, Any]]:
     return found
 
 
-def read_jsonld(soup: BeautifulSoup) -> list[dict[str, Any]]:
+_JSONLD = re.compile("ld\\+json", re.IGNORECASE)
+_EVENT_TYPE = re.compile("Event", re.IGNORECASE)
+_TOP_SCOPES = etree.XPath("//*[@itemscope and @itemtype and not(ancestor::*[@itemscope])]")
+
+
+def read_jsonld(root: etree._Element) -> list[dict[str, Any]]:
     """Event nodes from <script type="application/ld+json"> blocks; broken JSON is skipped."""
     events = []
-    for script in soup.find_all("script", attrs={"type": re.compile("ld\\+json", re.IGNORECASE)}):
+    for script in root.iter("script"):
+        if not _JSONLD.search(script.get("type") or ""):
+            continue
         try:
-            data = json.loads(script.string or "")
+            data = json.loads(script.text or "")
         except (json.JSONDecodeError, TypeError):
             continue
         events.extend(node for node in _walk_json(data) if _is_event(node))
@@ -88,9 +98,22 @@ def read_microdata_item(scope: Tag) -> dict[str, Any]:
     return item
 
 
-def read_microdata(soup: BeautifulSoup) -> list[dict[str, Any]]:
-    scopes = soup.find_all(attrs={"itemscope": True, "itemtype": re.compile("Event", re.IGNORECASE)})
-    return [read_microdata_item(s) for s in scopes if not s.find_parent(attrs={"itemscope": True})]
+def read_microdata(root: etree._Element, html: str) -> list[dict[str, Any]]:
+    """Event itemscopes (not nested in another scope), each read by BeautifulSoup over its own subtree.
+
+    Should a scope not read back alone, the whole page is parsed once, as before.
+    """
+    scopes = [
+        element
+        for element in _TOP_SCOPES(root)
+        if isinstance(element, etree._Element) and _EVENT_TYPE.search(element.get("itemtype") or "")
+    ]
+    tags = [soup_of(scope) for scope in scopes]
+    if all(tag is not None for tag in tags):
+        return [read_microdata_item(tag) for tag in tags if tag is not None]
+    soup = parse_html(html)
+    found = soup.find_all(attrs={"itemscope": True, "itemtype": _EVENT_TYPE})
+    return [read_microdata_item(s) for s in found if not s.find_parent(attrs={"itemscope": True})]
 
 
 def _parse_when(value: Any) -> tuple[date | None, time | None]:
@@ -152,10 +175,10 @@ def to_structured_event(node: dict[str, Any]) -> StructuredEvent | None:
     )
 
 
-def read_structured_events(soup: BeautifulSoup) -> tuple[StructuredEvent, ...]:
-    """All schema.org Events a page declares, JSON-LD first, then microdata."""
+def read_structured_events(root: etree._Element, html: str) -> tuple[StructuredEvent, ...]:
+    """All schema.org Events a page declares (its tree and its HTML), JSON-LD first, then microdata."""
     events = []
-    for node in (*read_jsonld(soup), *read_microdata(soup)):
+    for node in (*read_jsonld(root), *read_microdata(root, html)):
         event = to_structured_event(node)
         if event is not None and event not in events:
             events.append(event)
