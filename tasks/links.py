@@ -7,9 +7,7 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from urllib.parse import urljoin
 
-from lxml import etree
-
-from tasks.extract.tree import parse_html, parse_tree
+from tasks.extract.tree import parse_html, parse_tree, text_of
 from tasks.extract.xpath import selector_xpath
 from tasks.registry import FollowRule
 from tasks.scope import clean_url
@@ -48,7 +46,7 @@ def _anchors(html: str, selector: str) -> Iterator[tuple[str, Callable[[], str]]
         for element in root.xpath(path):
             href = element.get("href") if element.tag == "a" else None
             if isinstance(href, str):
-                yield href, partial(_element_text, element)
+                yield href, partial(text_of, element)
         return
     soup = parse_html(html)
     try:
@@ -59,25 +57,3 @@ def _anchors(html: str, selector: str) -> Iterator[tuple[str, Callable[[], str]]
         href = anchor.get("href") if anchor.name == "a" else None
         if isinstance(href, str):
             yield href, partial(anchor.get_text, " ")
-
-
-# Their content is not text a reader sees; BeautifulSoup's get_text leaves it out too.
-_NOT_TEXT = ("script", "style", "template")
-
-
-def _element_text(element: etree._Element) -> str:
-    """The element's strings joined by spaces, as BeautifulSoup's get_text(" ") gives them."""
-    strings: list[str] = []
-    pending: list[etree._Element | str] = [element]  # nodes to enter, and tails to emit after them
-    while pending:
-        node = pending.pop()
-        if isinstance(node, str):
-            strings.append(node)
-            continue
-        if isinstance(node.tag, str) and node.tag not in _NOT_TEXT and node.text:
-            strings.append(node.text)
-        for child in reversed(node):
-            if child.tail:
-                pending.append(child.tail)
-            pending.append(child)
-    return " ".join(strings)
