@@ -194,15 +194,19 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
         plan.close()
     # Sources whose every page came back unchanged only record that they were seen again. Loaded
     # once the crawl is over, their dozen small statements no longer queue behind crawl threads.
+    if quiet:
+        progress.current().step_started(f"Recording {len(quiet)} unchanged sources")
     for source, crawled, extractions in quiet:
         _load(con, run, summary, outcomes[source.id], source, crawled, extractions)
 
+    progress.current().step_started("Checking the sources' health")
     summary.health = check_sources(con, registry, outcomes, run_id, now)
     summary.alerts = send_alerts(con, registry, summary.health, run_id, now)
     for line in summary.alerts:
         logger.warning(line)
     problems = False
     if any(o.pages_read for o in outcomes.values()):
+        progress.current().step_started("Publishing the catalogue")
         try:
             summary.outputs = publish(con, run.out_dir, now)
         except Exception as exc:  # the data is loaded; the served catalogue stays as it was
@@ -216,6 +220,7 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
     status = RUN_STATUS[summary.exit_code]
     finish_run(con, run_id, datetime.now(UTC), status, _totals(summary), summary.errors)
     summary.table_counts = table_counts(con)
+    progress.current().step_started("Writing the analysts' snapshot")
     try:
         summary.snapshot = snapshot(con, run.db_path, run.snapshot_dir)
     except Exception as exc:  # analysts keep the previous snapshot; the warehouse is complete

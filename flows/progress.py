@@ -37,6 +37,8 @@ class ProgressDisplay(Protocol):
 
     def source_finished(self, done: SourceDone) -> None: ...
 
+    def step_started(self, step: str) -> None: ...
+
     def run_finished(self) -> None: ...
 
 
@@ -59,6 +61,8 @@ class RunTally:
         self.pages = 0
         self.failed_pages = 0
         self.meetings = 0
+        # After the crawl: what the run is doing now ('Publishing the catalogue').
+        self.step: str | None = None
 
     def start(self, total_sources: int) -> None:
         self.started = self.clock()
@@ -81,6 +85,8 @@ class RunTally:
 
     def status(self) -> str:
         """'Sources 2/4 | pages 12 (1 failed) | meetings 3 | elapsed 0:12 | remaining ~0:12'."""
+        if self.step is not None:
+            return f"Sources {self.done}/{self.total} | {self.step}... | elapsed {format_duration(self.elapsed())}"
         left = self.remaining()
         failed = f" ({self.failed_pages} failed)" if self.failed_pages else ""
         return (
@@ -97,6 +103,9 @@ class SilentProgress:
         pass
 
     def source_finished(self, done: SourceDone) -> None:
+        pass
+
+    def step_started(self, step: str) -> None:
         pass
 
     def run_finished(self) -> None:
@@ -118,6 +127,9 @@ class LineProgress:
         self.tally.add(done)
         elapsed = format_duration(self.tally.elapsed())
         self._write(f"[{self.tally.done}/{self.tally.total}] {done.source_id}: {done.line} ({elapsed})")
+
+    def step_started(self, step: str) -> None:
+        self._write(f"{step}... ({format_duration(self.tally.elapsed())})")
 
     def run_finished(self) -> None:
         pass
@@ -163,6 +175,11 @@ class TerminalProgress:
                 self.stream.write(
                     f"{CLEAR_LINE}[{self.tally.done}/{self.tally.total}] {done.source_id}: {done.line}\n"
                 )
+            self._draw()
+
+    def step_started(self, step: str) -> None:
+        self.tally.step = step
+        with self._lock:
             self._draw()
 
     def run_finished(self) -> None:

@@ -63,6 +63,26 @@ def test_piped_output_gets_one_plain_line_per_source() -> None:
     ]
 
 
+def test_steps_after_the_crawl_are_shown_with_the_time_they_start() -> None:
+    clock, stream = FakeClock(), io.StringIO()
+    piped = LineProgress(stream, clock)
+    piped.run_started(1)
+    clock.now += 65
+    piped.step_started("Publishing the catalogue")
+    assert stream.getvalue().splitlines()[-1] == "Publishing the catalogue... (1:05)"
+    terminal_stream = io.StringIO()
+    terminal = TerminalProgress(terminal_stream, clock=clock, refresh_seconds=60)
+    terminal.run_started(1)
+    terminal.source_finished(SourceDone("umea", 5, 0, 2, "5 pages"))
+    clock.now += 3
+    terminal.step_started("Writing the analysts' snapshot")
+    terminal.run_finished()
+    assert (
+        CLEAR_LINE + "Sources 1/1 | Writing the analysts' snapshot... | elapsed 0:03"
+        in terminal_stream.getvalue()
+    )
+
+
 def test_the_display_follows_the_output_and_the_flags(tmp_path: Path) -> None:
     leader, follower = pty.openpty()
     with open(follower, "w", closefd=True) as terminal, (tmp_path / "out.txt").open("w") as file:
