@@ -27,7 +27,15 @@ from tasks.pipeline import BatchExtraction, ExtractionPool
 from tasks.records import PageExtraction, PreviousFetch
 from tasks.registry import Registry, Source, load_registry
 from tasks.schedules import sources_on_schedule
-from tasks.steps import crawl, crawl_and_extract, load_source, log_extraction_failures, publish, snapshot
+from tasks.steps import (
+    crawl,
+    crawl_and_extract,
+    load_source,
+    load_unchanged_sources,
+    log_extraction_failures,
+    publish,
+    snapshot,
+)
 from warehouse.db import finish_run, mark_crashed_runs, open_warehouse, start_run, table_counts
 from warehouse.fetch_log import previous_fetches
 from warehouse.load import LoadResult, record_sources
@@ -194,10 +202,7 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
         plan.close()
     # Sources whose every page came back unchanged only record that they were seen again. Loaded
     # once the crawl is over, their dozen small statements no longer queue behind crawl threads.
-    if quiet:
-        progress.current().step_started(f"Recording {len(quiet)} unchanged sources")
-    for source, crawled, extractions in quiet:
-        _load(con, run, summary, outcomes[source.id], source, crawled, extractions)
+    _load_unchanged(con, run, summary, outcomes, quiet)
 
     progress.current().step_started("Checking the sources' health")
     summary.health = check_sources(con, registry, outcomes, run_id, now)
@@ -255,6 +260,35 @@ def _load(
         _source_failed(run, summary, source, outcome, exc)
         return
     _count_source(summary, source, crawled, outcome.counts, counts)
+
+
+def _load_unchanged(
+    con: duckdb.DuckDBPyConnection,
+    run: _Run,
+    summary: RunSummary,
+    outcomes: dict[str, SourceOutcome],
+    quiet: list[tuple[Source, CrawlResult, list[PageExtraction]]],
+) -> None:
+    """Load the sources whose pages all came back unchanged in one transaction; alone if that fails.
+
+    Should the shared transaction fail for anything but the machine, each
+    source is loaded on its own, so one source's fault stays its own.
+    """
+    if not quiet:
+        return
+    progress.current().step_started(f"Recording {len(quiet)} unchanged sources")
+    try:
+        loaded = load_unchanged_sources(con, [(s, c) for s, c, _ in quiet], summary.run_id, run.now)
+    except Exception as exc:
+        run.stop_on_machine_fault(exc)
+        get_run_logger().warning("unchanged sources loaded one by one: %s", exc)
+        for source, crawled, extractions in quiet:
+            _load(con, run, summary, outcomes[source.id], source, crawled, extractions)
+        return
+    for source, crawled, _extractions in quiet:
+        outcome = outcomes[source.id]
+        outcome.loaded = loaded[source.id]
+        _count_source(summary, source, crawled, outcome.counts, loaded[source.id])
 
 
 def _source_failed(

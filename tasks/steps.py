@@ -6,6 +6,7 @@ task call costs Prefect bookkeeping, and parsing stays out of the task bodies.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import datetime
 from functools import partial
@@ -22,8 +23,8 @@ from tasks.pipeline import BatchExtraction, extract_batch
 from tasks.records import PageExtraction, PreviousFetch
 from tasks.registry import Source
 from warehouse.coverage import record_coverage
-from warehouse.fetch_log import record_crawl_summary, record_fetches
-from warehouse.load import LoadResult, load_source_run
+from warehouse.fetch_log import record_crawl_summaries, record_fetches
+from warehouse.load import LoadResult, load_quiet_sources, load_source_run
 from warehouse.publish import publish_catalogue
 from warehouse.raw import archive_raw_page, stored_raw_page
 from warehouse.snapshot import publish_snapshot
@@ -96,15 +97,39 @@ def load_source(
     """
 
     def log_fetches(con: duckdb.DuckDBPyConnection) -> None:
-        record_fetches(con, run_id, source.id, crawled.fetches)
-        counts = count_outcomes(crawled)
-        record_crawl_summary(con, run_id, source.id, asdict(counts))
-        record_coverage(con, run_id, source, crawled, counts, now)
+        _log_crawls(con, [(source, crawled)], run_id, now)
 
     return load_source_run(
         con, source, crawled.pages, extractions, run_id, now, EXTRACTOR_VERSION,
         before_commit=log_fetches, source_recorded=True,
     )  # fmt: skip
+
+
+def load_unchanged_sources(
+    con: duckdb.DuckDBPyConnection, quiet: Sequence[tuple[Source, CrawlResult]], run_id: str, now: datetime
+) -> dict[str, LoadResult]:
+    """Load the sources whose every page came back unchanged, all in one transaction (see load_quiet_sources).
+
+    What they say is already held; each still gets its fetch log, crawl summary
+    and coverage for the run, as a source loaded alone does.
+    """
+    return load_quiet_sources(
+        con,
+        [(source, crawled.pages) for source, crawled in quiet],
+        run_id,
+        now,
+        before_commit=lambda con: _log_crawls(con, quiet, run_id, now),
+    )
+
+
+def _log_crawls(
+    con: duckdb.DuckDBPyConnection, crawls: Sequence[tuple[Source, CrawlResult]], run_id: str, now: datetime
+) -> None:
+    """The fetch log, crawl summary and coverage of crawled sources (inside their load's transaction)."""
+    record_fetches(con, run_id, [(source.id, crawled.fetches) for source, crawled in crawls])
+    counted = [(source, crawled, count_outcomes(crawled)) for source, crawled in crawls]
+    record_crawl_summaries(con, run_id, [(source.id, asdict(counts)) for source, _, counts in counted])
+    record_coverage(con, run_id, counted, now)
 
 
 @task(name="publish-catalogue", cache_policy=NO_CACHE)

@@ -127,3 +127,54 @@ def test_a_run_where_every_page_came_back_unchanged_only_moves_last_seen(tmp_pat
     assert rows(db, "SELECT * EXCLUDE (last_seen_at, run_id) FROM meetings ORDER BY meeting_id") == before
     assert rows(db, "SELECT DISTINCT last_seen_at FROM meetings") == [(later,)]
     assert rows(db, "SELECT count(*) FROM meeting_versions") == [(2,)]
+
+
+def test_unchanged_sources_loaded_together_leave_the_warehouse_as_loading_each_alone(tmp_path: Path) -> None:
+    from tasks.crawl import CrawlResult
+    from tasks.records import Summary
+    from tasks.steps import load_source, load_unchanged_sources
+
+    sources = [SOURCE, replace(SOURCE, id="annan", start_urls=("https://www.annan.se/",))]
+    url = {s.id: s.start_urls[0] + "dialog.html" for s in sources}
+    summary = Summary("Nämnden beslutade om stöd.", date(2026, 2, 3), "text", None, None)
+
+    def read(source: Source, when: datetime) -> tuple[CrawlResult, list[PageExtraction]]:
+        body = f"<p>{source.id}</p>".encode()
+        page = FetchedPage(
+            url[source.id], url[source.id], 200, when, "text/html", body, hashlib.sha256(body).hexdigest()
+        )
+        extraction = PageExtraction(
+            url[source.id], "Dialog", "meeting", None, meetings=(meeting(2), meeting(9)), summary=summary
+        )
+        return CrawlResult(source.id, pages=[page]), [extraction]
+
+    def unchanged(source: Source, when: datetime) -> CrawlResult:
+        return CrawlResult(
+            source.id,
+            pages=[
+                FetchedPage(url[source.id], url[source.id], 304, when, None, b"", None, outcome="unchanged")
+            ],
+        )
+
+    alone, together = tmp_path / "alone.duckdb", tmp_path / "together.duckdb"
+    with open_warehouse(alone) as con:
+        record_sources(con, sources, T0)
+        for source in sources:
+            load_source(con, source, *read(source, T0), "run-1", T0)
+    together.write_bytes(alone.read_bytes())
+    later = T0 + timedelta(days=1)
+    with open_warehouse(alone) as con:
+        one_by_one = {s.id: load_source(con, s, unchanged(s, later), [], "run-2", later) for s in sources}
+    with open_warehouse(together) as con:
+        at_once = load_unchanged_sources(con, [(s, unchanged(s, later)) for s in sources], "run-2", later)
+
+    assert at_once == one_by_one
+    assert one_by_one["annan"].meetings == 2
+    with open_warehouse(alone, read_only=True) as con:
+        tables = [t for (t,) in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+    for table in tables:
+        contents = f"SELECT * FROM {table} ORDER BY ALL"
+        assert rows(together, contents) == rows(alone, contents), table
+    assert rows(together, "SELECT DISTINCT last_seen_at FROM meetings") == [(later,)]
+    assert rows(together, "SELECT count(*) FROM fetch_log WHERE run_id = 'run-2'") == [(2,)]
+    assert rows(together, "SELECT count(*) FROM source_coverage WHERE run_id = 'run-2'") == [(2,)]

@@ -8,6 +8,7 @@ the two together per municipality and region.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -15,6 +16,7 @@ import duckdb
 
 from tasks.crawl import CrawlCounts, CrawlResult
 from tasks.registry import Source
+from warehouse.db import insert_rows
 
 COVERAGE_STATUSES = ("publishes", "nothing found", "not crawled", "not covered")
 
@@ -38,40 +40,66 @@ def source_health(crawled: CrawlResult, counts: CrawlCounts, suspect: bool) -> s
 def record_coverage(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    source: Source,
-    crawled: CrawlResult,
-    counts: CrawlCounts,
+    crawls: Sequence[tuple[Source, CrawlResult, CrawlCounts]],
     now: datetime,
 ) -> None:
-    """Write the source's coverage row for this run (inside the load's transaction, after the load)."""
-    suspect, active, new, summaries = con.execute(
-        "SELECT coalesce((SELECT any_value(suspect) FROM source_runs WHERE run_id = $run AND source_id = $id),"
-        " false), count(*) FILTER (WHERE state = 'active'), count(*) FILTER (WHERE first_seen_at >= $now),"
-        " (SELECT count(*) FROM summaries WHERE source_id = $id) FROM meetings WHERE source_id = $id",
-        {"run": run_id, "id": source.id, "now": now},
-    ).fetchone()
-    found = crawled.discovery
-    row: dict[str, Any] = {
-        "run_id": run_id,
-        "source_id": source.id,
-        "body_code": source.municipality_code,
-        "discovery": "auto" if source.discover else "follow",
-        "cms": found.cms if found else None,
-        "candidates": found.candidates if found else None,
-        "relevant_candidates": found.relevant if found else None,
-        "pages_fetched": counts.fetched,
-        "pages_unchanged": counts.unchanged,
-        "pages_failed": counts.failed_total,
-        "index_documents": len(crawled.documents),
-        "meetings": active,
-        "summaries": summaries,
-        "new_meetings": new,
-        "health": source_health(crawled, counts, bool(suspect)),
-        "recorded_at": now,
+    """Write each source's coverage row for this run (inside the load's transaction, after the load).
+
+    One query counts what the warehouse holds for all of them and one
+    statement writes their rows: a national run records hundreds at once.
+    """
+    if not crawls:
+        return
+    held = {
+        source_id: rest
+        for source_id, *rest in con.execute(
+            "SELECT id, coalesce((SELECT any_value(suspect) FROM source_runs r"
+            " WHERE r.run_id = $run AND r.source_id = id), false),"
+            " (SELECT count(*) FROM meetings m WHERE m.source_id = id AND m.state = 'active'),"
+            " (SELECT count(*) FROM meetings m WHERE m.source_id = id AND m.first_seen_at >= $now),"
+            " (SELECT count(*) FROM summaries s WHERE s.source_id = id)"
+            " FROM unnest($ids) AS t(id)",
+            {"run": run_id, "now": now, "ids": [source.id for source, _, _ in crawls]},
+        ).fetchall()
     }
-    columns = ", ".join(row)
-    marks = ", ".join("?" for _ in row)
-    con.execute(f"INSERT OR REPLACE INTO source_coverage ({columns}) VALUES ({marks})", list(row.values()))
+    rows = [
+        _coverage_row(run_id, source, crawled, counts, held[source.id], now)
+        for source, crawled, counts in crawls
+    ]
+    insert_rows(con, f"INSERT OR REPLACE INTO source_coverage ({', '.join(COVERAGE_COLUMNS)})", rows)
+
+
+COVERAGE_COLUMNS = (
+    "run_id", "source_id", "body_code", "discovery", "cms", "candidates", "relevant_candidates",
+    "pages_fetched", "pages_unchanged", "pages_failed", "index_documents", "meetings", "summaries",
+    "new_meetings", "health", "recorded_at",
+)  # fmt: skip
+
+
+def _coverage_row(
+    run_id: str, source: Source, crawled: CrawlResult, counts: CrawlCounts, held: list[Any], now: datetime
+) -> list[Any]:
+    """One source_coverage row, in COVERAGE_COLUMNS order; `held` is (suspect, active, new, summaries)."""
+    suspect, active, new, summaries = held
+    found = crawled.discovery
+    return [
+        run_id,
+        source.id,
+        source.municipality_code,
+        "auto" if source.discover else "follow",
+        found.cms if found else None,
+        found.candidates if found else None,
+        found.relevant if found else None,
+        counts.fetched,
+        counts.unchanged,
+        counts.failed_total,
+        len(crawled.documents),
+        active,
+        summaries,
+        new,
+        source_health(crawled, counts, bool(suspect)),
+        now,
+    ]
 
 
 def coverage_rows(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:

@@ -113,6 +113,14 @@ def classify_error(exc: BaseException, path: Path, fallback: str | None) -> Base
     return WarehouseError(fallback) if fallback else exc
 
 
+def insert_rows(con: duckdb.DuckDBPyConnection, into: str, rows: Sequence[Sequence[object]]) -> None:
+    """`into` ('INSERT OR REPLACE INTO t') with all rows in one VALUES list: a statement each costs ~1.5 ms."""
+    if not rows:
+        return
+    row = "(" + ", ".join("?" for _ in rows[0]) + ")"
+    con.execute(f"{into} VALUES {', '.join(row for _ in rows)}", [value for r in rows for value in r])
+
+
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str, started_at: datetime) -> None:
     con.execute(
         "INSERT INTO runs (run_id, started_at, status) VALUES (?, ?, 'running') ON CONFLICT DO NOTHING",

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from tasks.records import FetchedPage, PreviousFetch
+from warehouse.db import insert_rows
 
 _LOG_SCHEMA = pa.schema(
     [
@@ -62,12 +63,13 @@ def _log_row(run_id: str, source_id: str, fetch: FetchedPage) -> dict[str, objec
 
 
 def record_fetches(
-    con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, fetches: Sequence[FetchedPage]
+    con: duckdb.DuckDBPyConnection, run_id: str, fetches: Sequence[tuple[str, Sequence[FetchedPage]]]
 ) -> int:
-    """Append a source's fetches to the log in one statement; returns the rows written."""
-    if not fetches:
+    """Append sources' fetches (source id, its fetches) to the log in one statement; returns the rows written."""
+    rows = [_log_row(run_id, source_id, f) for source_id, fetched in fetches for f in fetched]
+    if not rows:
         return 0
-    batch = pa.Table.from_pylist([_log_row(run_id, source_id, f) for f in fetches], schema=_LOG_SCHEMA)
+    batch = pa.Table.from_pylist(rows, schema=_LOG_SCHEMA)
     con.register("fetch_batch", batch)
     try:
         con.execute(f"INSERT INTO fetch_log ({', '.join(_LOG_SCHEMA.names)}) SELECT * FROM fetch_batch")
@@ -109,24 +111,25 @@ def previous_fetches(
     return found
 
 
-def record_crawl_summary(
-    con: duckdb.DuckDBPyConnection, run_id: str, source_id: str, counts: dict[str, object]
+def record_crawl_summaries(
+    con: duckdb.DuckDBPyConnection, run_id: str, summaries: Sequence[tuple[str, dict[str, object]]]
 ) -> None:
-    """Store a source's run summary (the fields of tasks.crawl.CrawlCounts)."""
+    """Store sources' run summaries (source id, the fields of tasks.crawl.CrawlCounts) in one statement."""
+    insert_rows(con, "INSERT OR REPLACE INTO crawl_summaries", [_summary_row(run_id, *s) for s in summaries])
+
+
+def _summary_row(run_id: str, source_id: str, counts: dict[str, object]) -> list[object]:
     failed = counts.get("failed") or {}
-    con.execute(
-        "INSERT OR REPLACE INTO crawl_summaries VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            run_id,
-            source_id,
-            counts.get("pages", 0),
-            counts.get("fetched", 0),
-            counts.get("unchanged", 0),
-            counts.get("duplicate", 0),
-            counts.get("robots", 0),
-            counts.get("out_of_scope", 0),
-            sum(failed.values()),
-            json.dumps(failed, ensure_ascii=False),
-            counts.get("over_limit", 0),
-        ],
-    )
+    return [
+        run_id,
+        source_id,
+        counts.get("pages", 0),
+        counts.get("fetched", 0),
+        counts.get("unchanged", 0),
+        counts.get("duplicate", 0),
+        counts.get("robots", 0),
+        counts.get("out_of_scope", 0),
+        sum(failed.values()),
+        json.dumps(failed, ensure_ascii=False),
+        counts.get("over_limit", 0),
+    ]

@@ -9,7 +9,6 @@ it as a functional address, and no names or phone numbers are read.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -111,14 +110,3 @@ def load_invitations(con: duckdb.DuckDBPyConnection, batch: Batch) -> int:
         finally:
             con.unregister("invitation_batch")
     return len(rows)
-
-
-def mark_invitations_seen(
-    con: duckdb.DuckDBPyConnection, source_id: str, still_stated: list[str], now: datetime
-) -> None:
-    """Invitations on pages that came back unchanged are still stated there."""
-    if still_stated:
-        con.execute(
-            "UPDATE invitations SET last_seen_at = ? WHERE source_id = ? AND list_contains(?, page_url)",
-            [now, source_id, still_stated],
-        )

@@ -19,9 +19,10 @@ import pyarrow as pa
 
 from tasks.records import STOCKHOLM, FetchedPage, PageExtraction
 from tasks.registry import Source
+from warehouse.db import insert_rows
 from warehouse.history import Change, ChangeSet, changed_fields, classify
 from warehouse.ids import earlier_summary_ids, follow_moved_pages, origin_free_aliases, summary_id
-from warehouse.invitations import load_invitations, mark_invitations_seen
+from warehouse.invitations import load_invitations
 
 # HTTP statuses that mean a page is gone (its meetings may disappear), not merely unreachable.
 GONE_STATUSES = (404, 410)
@@ -60,6 +61,9 @@ _TYPES: dict[str, pa.DataType] = {
     "changed_fields": pa.list_(pa.string()),
     "version": pa.int32(),
 }
+
+
+CHANGE_KINDS = ("new", "unchanged", "updated", "rescheduled", "cancelled", "disappeared")
 
 
 def _schema(columns: Sequence[str]) -> pa.Schema:
@@ -405,17 +409,7 @@ def _load_pages(
         (new_only_rows if passing_fault else replace_rows).append(row)
     _insert(con, "pages", replace_rows, PAGE_COLUMNS)
     _insert(con, "pages", new_only_rows, PAGE_COLUMNS, keep_existing=True)
-    if still_stated:
-        con.execute(
-            "UPDATE meetings SET last_seen_at = ? WHERE source_id = ? AND state = 'active' "
-            "AND list_contains(?, page_url)",
-            [now, source.id, still_stated],
-        )
-        con.execute(
-            "UPDATE summaries SET last_seen_at = ? WHERE source_id = ? AND list_contains(?, page_url)",
-            [now, source.id, still_stated],
-        )
-        mark_invitations_seen(con, source.id, still_stated, now)
+    _mark_stated_again(con, [(source.id, url) for url in still_stated], now)
     snapshots = [
         {
             "content_hash": p.content_hash,
@@ -435,6 +429,26 @@ def _load_pages(
             con.execute("INSERT INTO raw_snapshots SELECT * FROM snapshot_batch ON CONFLICT DO NOTHING")
         finally:
             con.unregister("snapshot_batch")
+
+
+def _mark_stated_again(
+    con: duckdb.DuckDBPyConnection, stated: Sequence[tuple[str, str]], now: datetime
+) -> None:
+    """Meetings, summaries and invitations on pages that came back unchanged are still stated: seen now."""
+    if not stated:
+        return
+    pairs = pa.table({"source_id": [s for s, _ in stated], "url": [u for _, u in stated]})
+    con.register("stated_batch", pairs)
+    try:
+        for table, active_only in (("meetings", True), ("summaries", False), ("invitations", False)):
+            con.execute(
+                f"UPDATE {table} SET last_seen_at = $now FROM (SELECT DISTINCT source_id, url FROM stated_batch) s "
+                f"WHERE {table}.source_id = s.source_id AND {table}.page_url = s.url"
+                + (f" AND {table}.state = 'active'" if active_only else ""),
+                {"now": now},
+            )
+    finally:
+        con.unregister("stated_batch")
 
 
 def _without_pages(batch: Batch, urls: Collection[str]) -> Batch:
@@ -480,22 +494,62 @@ def record_sources(con: duckdb.DuckDBPyConnection, sources: Sequence[Source], no
 
 
 def _source_run_row(
+    source: Source, run_id: str, examined: int, extracted: int, changes: ChangeSet, now: datetime
+) -> list[Any]:
+    counts = [changes.count(kind) for kind in CHANGE_KINDS]
+    return [run_id, source.id, examined, extracted, *counts, changes.suspect, changes.suspect_reason, now]
+
+
+def load_quiet_sources(
     con: duckdb.DuckDBPyConnection,
-    source: Source,
+    quiet: Sequence[tuple[Source, Sequence[FetchedPage]]],
     run_id: str,
-    examined: int,
-    extracted: int,
-    changes: ChangeSet,
     now: datetime,
-) -> None:
-    counts = [
-        changes.count(kind)
-        for kind in ("new", "unchanged", "updated", "rescheduled", "cancelled", "disappeared")
-    ]
-    con.execute(
-        "INSERT OR REPLACE INTO source_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [run_id, source.id, examined, extracted, *counts, changes.suspect, changes.suspect_reason, now],
-    )
+    before_commit: Any = None,
+) -> dict[str, LoadResult]:
+    """Sources whose every page came back unchanged, in one transaction for them all.
+
+    Nothing was read, so no meeting, summary or invitation can have changed:
+    what the pages still state is seen again, and each source gets its run row.
+    A national no-change run has hundreds of such sources; a transaction each
+    cost more than the statements in it. `before_commit(con)` runs last inside it.
+    """
+    if not quiet:
+        return {}
+    stated = [(s.id, p.final_url) for s, pages in quiet for p in pages if p.outcome == "unchanged"]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        _mark_stated_again(con, stated, now)
+        rows = [_source_run_row(source, run_id, 0, 0, ChangeSet(), now) for source, _pages in quiet]
+        insert_rows(con, "INSERT OR REPLACE INTO source_runs", rows)
+        if before_commit is not None:
+            before_commit(con)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    held = _held_records(con, [s.id for s, _ in quiet])
+    return {
+        source.id: LoadResult(
+            pages=len(pages),
+            meetings=held.get(source.id, (0, 0))[0],
+            summaries=held.get(source.id, (0, 0))[1],
+            changes=dict.fromkeys(CHANGE_KINDS, 0),
+            suspect=False,
+            suspect_reason=None,
+        )
+        for source, pages in quiet
+    }
+
+
+def _held_records(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) -> dict[str, tuple[int, int]]:
+    """Per source: the active meetings and the summaries the warehouse holds."""
+    rows = con.execute(
+        "SELECT id, (SELECT count(*) FROM meetings m WHERE m.source_id = id AND m.state = 'active'), "
+        "(SELECT count(*) FROM summaries s WHERE s.source_id = id) FROM unnest($ids) AS t(id)",
+        {"ids": list(source_ids)},
+    ).fetchall()
+    return {source_id: (active, summaries) for source_id, active, summaries in rows}
 
 
 def load_source_run(
@@ -530,26 +584,20 @@ def load_source_run(
             kept = _without_pages(batch, changes.collapsed_pages)
             _load_summaries(con, kept)
             load_invitations(con, kept)
-        _source_run_row(con, source, run_id, len(batch.examined_pages), extracted, changes, now)
+        run_row = _source_run_row(source, run_id, len(batch.examined_pages), extracted, changes, now)
+        insert_rows(con, "INSERT OR REPLACE INTO source_runs", [run_row])
         if before_commit is not None:
             before_commit(con)
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
-    active, held_summaries = con.execute(
-        "SELECT (SELECT count(*) FROM meetings WHERE source_id = $1 AND state = 'active'), "
-        "(SELECT count(*) FROM summaries WHERE source_id = $1)",
-        [source.id],
-    ).fetchone()
+    active, held_summaries = _held_records(con, [source.id]).get(source.id, (0, 0))
     return LoadResult(
         pages=len(pages),
         meetings=active,
         summaries=held_summaries,
-        changes={
-            k: changes.count(k)
-            for k in ("new", "unchanged", "updated", "rescheduled", "cancelled", "disappeared")
-        },
+        changes={k: changes.count(k) for k in CHANGE_KINDS},
         suspect=changes.suspect,
         suspect_reason=changes.suspect_reason,
         collapsed_pages=changes.collapsed_pages,
