@@ -18,11 +18,13 @@ from warehouse.catalogue.build import Release, build_release, table_rows
 from warehouse.catalogue.config import CatalogueConfig, load_catalogue_config
 from warehouse.catalogue.history import (
     PreviousRelease,
+    ReleaseMeta,
     apply_history,
     count_changes,
     next_meta,
     read_previous_release,
 )
+from warehouse.catalogue.inputs import built_from, inputs_digest, record_built_from
 from warehouse.catalogue.privacy import guard_rows
 from warehouse.catalogue.release import (
     LATEST,
@@ -115,16 +117,29 @@ def _publish_locked(
         snapshot, meetings=apply_history(snapshot.meetings, previous.meetings, config.host, when)
     )
     guard_rows(table_rows(snapshot))
-    if previous.meta is not None:
+    inputs = inputs_digest(config, snapshot, previous.meta)
+    if previous.meta is not None and previous.checksums is not None:
+        if built_from(out) == (previous.meta.release_id, inputs):
+            return _keep_served(out, config, previous.meta)  # built from these very inputs: the same files
         unchanged = build_release(config, snapshot, previous.meta)
         if unchanged.files["SHA256SUMS"] == previous.checksums:
+            record_built_from(out, previous.meta.release_id, inputs)
             link_root(out, unchanged.top_level)
             prune(out, config.releases_kept, unchanged.newest_first)
             return _sizes(unchanged)
     release = _new_release(out, config, snapshot, previous, when)
+    record_built_from(out, release.meta.release_id, inputs)
     link_root(out, release.top_level)
     prune(out, config.releases_kept, release.newest_first)
     return _sizes(release)
+
+
+def _keep_served(out: Path, config: CatalogueConfig, meta: ReleaseMeta) -> dict[str, int]:
+    """Leave the served release as it is (links repaired, old releases pruned); its top-level files and sizes."""
+    served = out / LATEST
+    link_root(out, sorted(p.name for p in served.iterdir()))
+    prune(out, config.releases_kept, [entry["release"] for entry in meta.history])
+    return {p.name: p.stat().st_size for p in served.iterdir() if p.is_file()}
 
 
 def _new_release(
