@@ -4,10 +4,12 @@ Discovery and throughput are measured against it: N sites (one per
 municipality, each on its own 127.0.0.1 port or its own 127.x.y.z address),
 P content pages each in Sitevision, WordPress, EPiServer or plain markup, about
 5% of them relevant (dialogue meetings, council dates, committee summaries) among
-news and service pages. Every site has its own way of being indexed: a plain
-sitemap nobody declares, a gzip sitemap named in robots.txt, a sitemap index, a
-sitemap at an odd path only robots.txt knows, or none; RSS or Atom feeds; a
-search page; listing and calendar pages. Pages carry lastmod dates, ETags and
+news and service pages. Every page wears its CMS's chrome (menus, footer, icons,
+scripts: benchmarks/national_chrome.py), so it has about 1,000 elements in 40-100
+KB, as real municipal pages do. Every site has its own way of being indexed: a
+plain sitemap nobody declares, a gzip sitemap named in robots.txt, a sitemap
+index, a sitemap at an odd path only robots.txt knows, or none; RSS or Atom
+feeds; a search page; listing and calendar pages. Pages carry lastmod dates, ETags and
 Last-Modified headers and answer conditional requests with 304.
 
 Everything is derived from (seed, site, page, version), so two instances with
@@ -45,6 +47,19 @@ from email.utils import format_datetime, parsedate_to_datetime
 from functools import cached_property
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+
+from benchmarks.national_chrome import (
+    SHELLS,
+    ChromeStyle,
+    Frame,
+    MenuNode,
+    chrome_style,
+    fill_to_size,
+    head_extras,
+)
+from benchmarks.national_chrome import esc as _esc
+from benchmarks.national_chrome import seeded_rng as _rng
+from benchmarks.national_chrome import slug as _slug
 
 ROOT = Path(__file__).resolve().parents[1]
 MUNICIPALITIES_CSV = ROOT / "config" / "municipalities.csv"
@@ -138,12 +153,6 @@ SERVICES = (
 )
 
 
-def _rng(*parts: object) -> random.Random:
-    """A random generator fixed by its parts: the same parts give the same numbers on every run."""
-    digest = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
-    return random.Random(int.from_bytes(digest[:8], "big"))
-
-
 def _pick(rng: random.Random, shares: tuple[tuple[str, float], ...]) -> str:
     roll, total = rng.random(), 0.0
     for name, share in shares:
@@ -213,16 +222,9 @@ class Site:
         return {p.path: p for p in self.pages}
 
     @cached_property
-    def sprite(self) -> str:
-        """The inline SVG icon sprite every page carries: most of a real page's weight."""
-        rng = _rng(self.seed, self.code, "sprite")
-        icons = []
-        for i in range(rng.randint(110, 230)):
-            points = " ".join(
-                f"{rng.randint(0, 24)}.{rng.randint(0, 99)}" for _ in range(rng.randint(40, 80))
-            )
-            icons.append(f'<symbol id="icon-{i}" viewBox="0 0 24 24"><path d="M{points}Z"/></symbol>')
-        return '<svg xmlns="http://www.w3.org/2000/svg" style="display:none">' + "".join(icons) + "</svg>"
+    def chrome(self) -> ChromeStyle:
+        """The site's menu tree and chrome density (drawn once; its pages share them)."""
+        return chrome_style(self, SERVICES)
 
     @property
     def news_listing(self) -> str:
@@ -757,16 +759,6 @@ def _bodies(count: int) -> list[tuple[str, str]]:
     return [rows[i * len(rows) // count] for i in range(count)]
 
 
-def _slug(text: str) -> str:
-    table = str.maketrans("åäöéü", "aaoeu")
-    cleaned = "".join(c if c.isalnum() else "-" for c in text.lower().translate(table))
-    return "-".join(part for part in cleaned.split("-") if part)
-
-
-def _esc(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
 def _later(meeting: Meeting) -> Meeting:
     """The same meeting half an hour later: what a changed page announces."""
     if meeting.start is None:
@@ -922,25 +914,6 @@ def _filler(rng: random.Random, count: int) -> list[str]:
     return ["<p>" + " ".join(rng.sample(_FILLER, 3)) + "</p>" for _ in range(count)]
 
 
-def _menu(site: Site) -> str:
-    """The mega menu: every service area and its pages, as on a real municipal site."""
-    blocks = []
-    for area, slug, _topics in SERVICES:
-        links = "".join(
-            f'<li class="menu__item"><a href="{_esc(p.path)}">{_esc(p.title)}</a></li>'
-            for p in site.pages
-            if p.kind == "service" and p.path.startswith(f"/{slug}/")
-        )
-        blocks.append(
-            f'<li class="menu__area"><a href="/{slug}{".html" if site.cms == "sitevision" else "/"}">{area}</a><ul>{links}</ul></li>'
-        )
-    calendar = f'<li><a href="{site.calendar_path}">Kalender</a></li>' if site.calendar else ""
-    return (
-        f'<nav class="main-menu" aria-label="Huvudmeny"><ul><li><a href="{site.news_listing}">Nyheter</a></li>'
-        f"{calendar}{''.join(blocks)}</ul></nav>"
-    )
-
-
 def _head(site: Site, title: str, page: Page | None) -> str:
     meta = [f'<meta charset="utf-8"><title>{_esc(title)} - {_esc(site.kommun)}</title>']
     if site.cms == "wordpress":
@@ -970,23 +943,8 @@ def _head(site: Site, title: str, page: Page | None) -> str:
         if site.cms != "wordpress"
         else ""
     )
+    meta.append(head_extras(site, site.chrome, title))
     return "<head>" + "".join(meta) + "</head>"
-
-
-def _search_form(site: Site) -> str:
-    return (
-        f'<form method="get" action="{site.search_path}" role="search"><label>Sök på webbplatsen'
-        f'<input type="search" name="{site.search_param}"></label><button type="submit">Sök</button></form>'
-    )
-
-
-def _footer(site: Site) -> str:
-    return (
-        f'<footer class="site-footer"><p>{_esc(site.kommun)}, Kommunhuset, 123 45 {_esc(site.name)}. '
-        f"Telefon kontaktcenter 0{site.code[:2]}0-12 34 00. E-post kommun@{_slug(site.name)}.example</p>"
-        '<ul><li><a href="/om-webbplatsen/tillganglighetsredogorelse">Tillgänglighet</a></li>'
-        '<li><a href="/om-webbplatsen/kakor">Kakor</a></li></ul></footer>'
-    )
 
 
 def render_page(site: Site, page: Page) -> str:
@@ -1065,13 +1023,50 @@ def render_listing(
 
 
 def _document(site: Site, title: str, page: Page | None, main: str, body_class: str) -> str:
-    return (
-        f'<!DOCTYPE html><html lang="sv">{_head(site, title, page)}<body class="{body_class}">'
-        f'<div hidden class="icon-sprite">{site.sprite}</div>'
-        f'<header class="site-header"><a href="/">{_esc(site.kommun)}</a>{_search_form(site)}{_menu(site)}</header>'
-        f"{main}{_footer(site)}"
-        f'<script>window.siteConfig = {{"site": "{site.code}", "lang": "sv"}};</script></body></html>'
+    """The page in its CMS's shell: header, menus, breadcrumbs, sub-menu, footer, scripts."""
+    frame = Frame(
+        site=site,
+        style=site.chrome,
+        head=_head(site, title, page),
+        main=main,
+        body_class=body_class,
+        crumbs=_crumbs(site, title, page),
+        area=_side_menu(site, page),
+        page=page,
     )
+    html = SHELLS.get(site.cms, SHELLS["generic"])(frame)
+    return fill_to_size(html, site, site.chrome, page.path if page else f"{body_class}|{title}")
+
+
+def _crumbs(site: Site, title: str, page: Page | None) -> list[tuple[str, str | None]]:
+    """Startsida > the page's area or the news listing > the page."""
+    home: list[tuple[str, str | None]] = [("Startsida", "/")]
+    if page is None:
+        return [*home, (title, None)]
+    area = _area_of(site, page)
+    if area is not None:
+        return [*home, (area.label, area.path), (title, None)]
+    return [*home, ("Nyheter", site.news_listing), (title, None)]
+
+
+def _area_of(site: Site, page: Page) -> MenuNode | None:
+    """The menu area a page sits under: the one its first path segment names, if any."""
+    first = "/" + page.path.strip("/").split("/")[0].removesuffix(".html")
+    for area in site.chrome.areas:
+        if area.path.removesuffix(".html").rstrip("/") == first:
+            return area
+    return None
+
+
+def _side_menu(site: Site, page: Page | None) -> MenuNode | None:
+    """The sub-menu beside a page: its area's, or for some articles a related area's; none on listings."""
+    if page is None:
+        return None
+    area = _area_of(site, page)
+    if area is not None:
+        return area
+    rng = _rng(site.seed, site.code, page.path, "aside")
+    return rng.choice(site.chrome.areas) if rng.random() < 0.6 else None
 
 
 # -- command line ------------------------------------------------------------------------------------

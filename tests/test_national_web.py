@@ -3,12 +3,29 @@
 from __future__ import annotations
 
 import gzip
+import statistics
+from datetime import UTC, datetime
 
+import lxml.html
 import pytest
 import requests
 
-from benchmarks.national_web import NationalWeb
+from benchmarks.bench_national import DEFAULT_FOLLOW, FOLLOW
+from benchmarks.national_web import NationalWeb, render_page
 from tasks.discovery import parse_feed, parse_sitemap
+from tasks.extract.page import extract_page
+from tasks.links import candidate_links
+from tasks.records import PageContext
+from tasks.registry import FollowRule
+from tasks.site_discovery import Candidate
+from tasks.site_index import (
+    default_discovery_vocabulary,
+    detect_cms,
+    listing_links,
+    page_links,
+    score_candidate,
+    search_form,
+)
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +97,102 @@ def test_changing_pages_changes_their_etag_and_lastmod_only(web) -> None:
     for page in site.pages:
         requests.get(site.origin + page.path, timeout=5)
     assert web.pages_served() == len(site.pages)
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    """A 12 x 20 web at fixed origins, every content page rendered, and each site's home and listings."""
+    built = NationalWeb(sites=12, pages=20, seed=5)
+    for site in built.sites:
+        site.origin = f"https://www.kommun{site.code}.se"
+    pages = [(site, page, render_page(site, page)) for site in built.sites for page in site.pages]
+    listings = []
+    for site in built.sites:
+        targets = [
+            "/",
+            site.news_listing,
+            f"{site.search_path}?{site.search_param}=dialogm%C3%B6te",
+            "/finns-inte/",
+        ]
+        targets += [site.calendar_path] if site.calendar else []
+        listings += [(site, target, built.respond(site, target, {}).body.decode()) for target in targets]
+    return built, pages, listings
+
+
+def _elements(html: str) -> int:
+    return sum(1 for element in lxml.html.fromstring(html.encode()).iter() if isinstance(element.tag, str))
+
+
+def test_pages_weigh_and_branch_like_real_municipal_pages(rendered) -> None:
+    """40-100 KB and about 1,000 elements (the corpus' pages: 56-92 KB, 650-1,050, median 990)."""
+    _web, pages, listings = rendered
+    documents = [html for _s, _p, html in pages] + [html for _s, _t, html in listings]
+    sizes = [len(html.encode()) for html in documents]
+    counts = [_elements(html) for html in documents]
+    assert 40 * 1024 <= min(sizes) <= max(sizes) <= 100_000
+    assert 600 <= min(counts) <= max(counts) <= 1_700
+    assert 850 <= statistics.median(counts) <= 1_150
+
+
+def test_the_same_arguments_render_the_same_bytes(rendered) -> None:
+    _web, pages, _listings = rendered
+    again = NationalWeb(sites=12, pages=20, seed=5)
+    for site, page, html in pages[::7]:
+        twin = next(s for s in again.sites if s.code == site.code)
+        twin.origin = site.origin
+        assert render_page(twin, twin.by_path[page.path]) == html
+
+
+def test_the_chrome_gives_discovery_nothing_to_mistake_for_a_dialogue_page(rendered) -> None:
+    """Menu and footer links never rank as candidates; listings, search and the CMS read as before."""
+    _web, _pages, listings = rendered
+    vocabulary = default_discovery_vocabulary()
+    now = datetime(2026, 1, 15, tzinfo=UTC)
+    for site, target, html in listings:
+        if target != "/":
+            continue
+        content = {site.origin + p.path for p in site.pages}
+        links = page_links(html, site.origin + "/")
+        assert len(links) > 150  # the menus are there
+        for link in links:
+            if link.url not in content:
+                candidate = Candidate(link.url)
+                candidate.texts.add(link.text)
+                assert score_candidate(candidate, vocabulary, now) < vocabulary.min_score, link
+        expected = {site.origin + site.news_listing} | (
+            {site.origin + site.calendar_path} if site.calendar else set()
+        )
+        assert set(listing_links(links, site.origin, vocabulary)) == expected
+        search = search_form(html, site.origin + "/")
+        assert search is not None and (search.path, search.param) == (site.search_path, site.search_param)
+        assert detect_cms(html, vocabulary) == site.cms
+
+
+def test_a_listing_page_links_exactly_its_articles_through_the_benchmarks_selectors(rendered) -> None:
+    _web, _pages, listings = rendered
+    for site, target, html in listings:
+        if target != site.news_listing:
+            continue
+        rule = FollowRule(links=FOLLOW.get(site.cms, DEFAULT_FOLLOW))
+        newest = sorted(
+            (p for p in site.pages if p.kind != "service"), key=lambda p: p.published, reverse=True
+        )
+        expected = list(dict.fromkeys(site.origin + p.path for p in newest[:20]))
+        assert candidate_links(html, site.origin + target, rule) == expected
+
+
+def test_the_chrome_leaves_the_article_as_the_only_thing_extraction_reads(rendered) -> None:
+    """One h1, no microdata or JSON-LD, the CMS detected, and every meeting the generator wrote found."""
+    web, pages, _listings = rendered
+    vocabulary = default_discovery_vocabulary()
+    for site, page, html in pages:
+        assert html.count("<h1") == 1 and html.count("<main") <= 1 and html.count("<article") <= 1, page.path
+        assert "itemprop" not in html and "ld+json" not in html
+        assert detect_cms(html, vocabulary) == site.cms
+        if not page.relevant:
+            continue
+        extraction = extract_page(
+            html, PageContext(url=site.origin + page.path, fetched_at=web.base_date, profile=site.cms)
+        )
+        assert extraction.title == page.title
+        assert {m.date for m in page.meetings} <= {str(m.date) for m in extraction.meetings}, page.path
