@@ -13,15 +13,16 @@ import signal
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flows.temporary_server import (
     STATE_DIR_NAME,
     drain_prefect_workers,
+    launch_temporary_server,
+    serving,
     stop_orphans,
-    temporary_prefect_server,
 )
 
 if TYPE_CHECKING:
@@ -78,21 +79,40 @@ def run_collect(
     The temporary server is a process of its own on 127.0.0.1, so Dask workers
     (`task_runner='dask'`) report their task runs to it as well.
     """
-    from prefect.settings import PREFECT_API_URL
-
+    state_dir = _state_dir()
+    server = _own_server(state_dir)
     from flows.runners import collect_flow
 
-    state_dir = _state_dir()
-    own_server = not PREFECT_API_URL.value()  # an operator's (or a test harness's) server is used as it is
-    server = temporary_prefect_server(state_dir) if own_server else nullcontext()
-    with interruptible(cleanup=lambda: _stop_own_servers(state_dir)), server:
+    with interruptible(cleanup=lambda: _stop_own_servers(state_dir)), server or nullcontext():
         collect = collect_flow(task_runner, dask_address)  # inside: Dask workers get the server's address
         summary = collect(
             sources_file=str(sources_file), db_path=str(db), out_dir=str(out), task_runner=task_runner
         )
-        if own_server:
+        if server is not None:
             drain_prefect_workers()  # while the server is up; an interrupted run drops its last events
         return summary
+
+
+def _own_server(state_dir: Path) -> AbstractContextManager[str] | None:
+    """Our temporary server (started before Prefect is imported), or nothing when one is configured.
+
+    An operator's (or a test harness's) server is used as it is: named in the
+    environment, or in Prefect's profile, which only Prefect itself can read.
+    """
+    launched = None if os.environ.get("PREFECT_API_URL") else launch_temporary_server(state_dir)
+    try:
+        from prefect.settings import PREFECT_API_URL  # imported while the server boots
+
+        import flows.runners  # noqa: F401  (the flow's own imports, too)
+
+        if launched is not None and PREFECT_API_URL.value():
+            launched.stop()
+            launched = None
+    except BaseException:
+        if launched is not None:
+            launched.stop()
+        raise
+    return serving(launched) if launched is not None else None
 
 
 def _stop_own_servers(state_dir: Path) -> None:

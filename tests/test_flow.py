@@ -140,3 +140,32 @@ def test_broken_sources_do_not_stop_the_good_one(prefect_server, demo_registry_f
         ("nordmaling-socialtjansten", date(2024, 5, 28))
     ]
     assert "2024-05-28" in (tmp_path / "catalogue" / "meetings.csv").read_text(encoding="utf-8-sig")
+
+
+def test_unchanged_sources_are_loaded_one_by_one_when_their_shared_load_fails(
+    prefect_server, demo_registry_file, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flows.collect
+
+    run_collect(demo_registry_file, tmp_path)
+
+    refused: list[int] = []
+
+    def refuse(con: object, quiet: list[object], *args: object) -> None:
+        refused.append(len(quiet))
+        raise RuntimeError("the shared transaction was refused")
+
+    monkeypatch.setattr(flows.collect, "load_unchanged_sources", refuse)
+    summary = run_collect(demo_registry_file, tmp_path)
+
+    assert refused and refused[0] > 0  # the demo's second run has unchanged sources to load
+    assert summary.exit_code == 0 and not summary.errors
+    sources = yaml.safe_load(demo_registry_file.read_text(encoding="utf-8"))["sources"]
+    assert set(summary.per_source) == {s["id"] for s in sources}
+    assert query(
+        tmp_path,
+        f"SELECT count(*) FROM source_runs WHERE run_id = '{summary.run_id}'",
+    )[0][0] == len(summary.per_source)
+    assert query(tmp_path, f"SELECT count(*) > 0 FROM fetch_log WHERE run_id = '{summary.run_id}'") == [
+        (True,)
+    ]

@@ -117,8 +117,8 @@ def _publish_locked(
         snapshot, meetings=apply_history(snapshot.meetings, previous.meetings, config.host, when)
     )
     guard_rows(table_rows(snapshot))
-    inputs = inputs_digest(config, snapshot, previous.meta)
     if previous.meta is not None and previous.checksums is not None:
+        inputs = inputs_digest(config, snapshot, previous.meta)
         if built_from(out) == (previous.meta.release_id, inputs):
             return _keep_served(out, config, previous.meta)  # built from these very inputs: the same files
         unchanged = build_release(config, snapshot, previous.meta)
@@ -128,7 +128,7 @@ def _publish_locked(
             prune(out, config.releases_kept, unchanged.newest_first)
             return _sizes(unchanged)
     release = _new_release(out, config, snapshot, previous, when)
-    record_built_from(out, release.meta.release_id, inputs)
+    record_built_from(out, release.meta.release_id, inputs_digest(config, snapshot, release.meta))
     link_root(out, release.top_level)
     prune(out, config.releases_kept, release.newest_first)
     return _sizes(release)
