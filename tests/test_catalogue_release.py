@@ -246,3 +246,31 @@ def test_the_page_shows_the_datas_time_not_the_clock(db: Path, tmp_path: Path) -
     publish(db, out, as_of=datetime(2030, 1, 1, tzinfo=UTC))
     page = (out / "index.html").read_text(encoding="utf-8")
     assert '<time datetime="2030-01-01T00:00:00Z">2030-01-01 01:00</time>' in page
+
+
+def test_a_publish_with_the_inputs_of_the_served_release_does_not_build_it_again(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "catalogue"
+    first = publish(db, out)
+    before = served_state(out)
+    builds: list[str] = []
+    real_build = publish_module.build_release
+
+    def counted_build(*args: object, **kwargs: object) -> object:
+        builds.append("built")
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(publish_module, "build_release", counted_build)
+    execute(db, "UPDATE meetings SET last_seen_at = ?", [LATER])  # seen again: no published field changed
+    assert publish(db, out, as_of=LATER) == first
+    assert builds == [] and served_state(out) == before
+
+    (out / ".release-inputs").write_text("something else entirely\n", encoding="utf-8")
+    assert publish(db, out, as_of=LATER) == first  # an unreadable record: built and compared, as before
+    assert builds == ["built"] and served_state(out) == before
+    assert publish(db, out, as_of=LATER) == first  # the record was written again
+    assert builds == ["built"]
+
+    publish(db, out, as_of=LATER, base_url="https://data.annan.se/kd/")  # other settings: compared, then new
+    assert len(builds) == 3 and served_state(out)["latest"] != before["latest"]
