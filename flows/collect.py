@@ -15,6 +15,7 @@ import duckdb
 from prefect import flow, get_run_logger
 from prefect.futures import PrefectFuture
 from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.utilities.annotations import quote
 
 from flows import progress
 from flows.health_report import SourceOutcome, check_sources, send_alerts
@@ -402,7 +403,9 @@ class _SourcePlan:
                 args = (source, self.user_agent, self.limits, self.raw_dir, previous)
                 future = crawl_and_extract.submit(*args)
             else:
-                future = crawl.submit(source, self.fetcher, self.raw_dir, previous)
+                # Quoted: Prefect would walk every record in it looking for futures (~3 ms a source).
+                # (Not on Dask: its serialisation turns the quote into a plain tuple.)
+                future = crawl.submit(source, self.fetcher, self.raw_dir, quote(previous))
             self.crawling.append((source, future))
 
     def _extract(self, source: Source, future: PrefectFuture) -> tuple[Source, SourceWork]:
