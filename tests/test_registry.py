@@ -134,3 +134,13 @@ def test_a_profile_selector_that_does_not_compile_is_named(tmp_path: Path) -> No
         f"{profiles_file}: profile 'joomla': drop 'nav[' is not a valid CSS selector"
     )
     check_profile_selectors(load_profiles(PROJECT_ROOT / "config" / "profiles.yaml"))  # the bundled ones pass
+
+
+def test_libyaml_and_pyyaml_read_the_bundled_registries_alike() -> None:
+    import yaml
+
+    from tasks.registry import _parse_yaml
+
+    for name in ("sources.yaml", "demo-sources.yaml"):
+        text = (PROJECT_ROOT / "config" / name).read_text(encoding="utf-8")
+        assert _parse_yaml(text) == yaml.safe_load(text), name
