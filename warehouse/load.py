@@ -9,7 +9,8 @@ changes nothing but last-seen times.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
@@ -500,6 +501,18 @@ def _source_run_row(
     return [run_id, source.id, examined, extracted, *counts, changes.suspect, changes.suspect_reason, now]
 
 
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """One transaction: committed when the block ends, rolled back if it raises (Ctrl-C included)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def load_quiet_sources(
     con: duckdb.DuckDBPyConnection,
     quiet: Sequence[tuple[Source, Sequence[FetchedPage]]],
@@ -517,17 +530,12 @@ def load_quiet_sources(
     if not quiet:
         return {}
     stated = [(s.id, p.final_url) for s, pages in quiet for p in pages if p.outcome == "unchanged"]
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with _transaction(con):
         _mark_stated_again(con, stated, now)
         rows = [_source_run_row(source, run_id, 0, 0, ChangeSet(), now) for source, _pages in quiet]
         insert_rows(con, "INSERT OR REPLACE INTO source_runs", rows)
         if before_commit is not None:
             before_commit(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     held = _held_records(con, [s.id for s, _ in quiet])
     return {
         source.id: LoadResult(
@@ -574,8 +582,7 @@ def load_source_run(
     """
     batch = Batch(source, pages, extractions, run_id, now, extractor_version)
     something_read = bool(batch.examined_pages)
-    con.execute("BEGIN TRANSACTION")
-    try:
+    with _transaction(con):
         if not source_recorded:
             con.execute("INSERT OR REPLACE INTO sources VALUES (?, ?, ?, ?, ?, ?)", _source_row(source, now))
         changes, extracted = _load_meetings(con, batch) if something_read else (ChangeSet(), 0)
@@ -588,10 +595,6 @@ def load_source_run(
         insert_rows(con, "INSERT OR REPLACE INTO source_runs", [run_row])
         if before_commit is not None:
             before_commit(con)
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     active, held_summaries = _held_records(con, [source.id]).get(source.id, (0, 0))
     return LoadResult(
         pages=len(pages),
