@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,6 +17,11 @@ from flows.environment import PREFECT_DEFAULTS
 os.environ["PREFECT_HOME"] = tempfile.mkdtemp(prefix="kommundialog-test-prefect-")
 for _key, _value in PREFECT_DEFAULTS.items():
     os.environ.setdefault(_key, _value)
+
+# A suite started as a background job (`make test &`, nohup) inherits SIGINT ignored, and so
+# would every command it starts: the tests that stop a command as Ctrl-C does need it delivered.
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SITES = PROJECT_ROOT / "demo" / "sites"
