@@ -17,10 +17,11 @@ from tasks.crawl import CrawlCounts, CrawlResult, count_outcomes
 from tasks.health import DEFAULT_STALE_AFTER_DAYS, Health, SourceFacts, alert_due, assess_source
 from tasks.registry import Registry, Source
 from warehouse.health import (
+    SourceCheck,
     SourceHistory,
     last_alerted_health,
     record_alert,
-    record_source_check,
+    record_source_checks,
     source_histories,
 )
 from warehouse.load import LoadResult
@@ -79,31 +80,20 @@ def check_sources(
     run_id: str,
     now: datetime,
 ) -> dict[str, Health]:
-    """Assess and record every source's health for this run (one transaction for all of them)."""
+    """Assess and record every source's health for this run (one statement for all of them)."""
     stale_after = int(registry.extra.get("stale_after_days") or DEFAULT_STALE_AFTER_DAYS)
     histories = source_histories(con, [s.id for s in registry.sources])
-    healths = {}
-    con.execute("BEGIN TRANSACTION")
-    try:
-        for source in registry.sources:
-            outcome = outcomes.get(source.id) or SourceOutcome(error="not run")
-            facts, last_new = source_facts(source, outcome, histories[source.id], now)
-            health = healths[source.id] = assess_source(facts, stale_after)
-            record_source_check(
-                con,
-                run_id,
-                source,
-                health,
-                facts.pages_read,
-                facts.pages_failed,
-                list(facts.collapsed_pages),
-                last_new,
-                now,
+    healths, checks = {}, []
+    for source in registry.sources:
+        outcome = outcomes.get(source.id) or SourceOutcome(error="not run")
+        facts, last_new = source_facts(source, outcome, histories[source.id], now)
+        health = healths[source.id] = assess_source(facts, stale_after)
+        checks.append(
+            SourceCheck(
+                source.id, health, facts.pages_read, facts.pages_failed, list(facts.collapsed_pages), last_new
             )
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
+        )
+    record_source_checks(con, run_id, checks, now)
     return healths
 
 

@@ -198,3 +198,28 @@ def test_source_histories_give_each_source_its_newest_item_and_first_sighting(tm
         ),
         "never-loaded": SourceHistory(None, None),
     }
+
+
+def test_the_runs_verdicts_are_written_together_and_read_back_as_given(tmp_path: Path) -> None:
+    from tasks.health import Health
+    from warehouse.health import SourceCheck, record_source_checks
+
+    checks = [
+        SourceCheck("ett", Health(OK, ()), 5, 0, [], T0 - timedelta(days=2)),
+        SourceCheck("tva", Health(BROKEN, ("no page could be read",)), 0, 4, [], None),
+        SourceCheck("tre", Health(DEGRADED, ("a page lost its meetings",)), 3, 0, [PAGE], T0),
+    ]
+    with open_warehouse(tmp_path / "kd.duckdb") as con:
+        record_source_checks(con, "run-1", checks, T0)
+        record_source_checks(con, "run-1", checks[1:2], T0)  # written again: replaced, not doubled
+        rows = con.execute(
+            "SELECT source_id, health, reasons, pages_read, pages_failed, collapsed_pages, last_new_item_at,"
+            " checked_at FROM source_checks WHERE run_id = 'run-1' ORDER BY source_id"
+        ).fetchall()
+    assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
+        ("ett", OK, [], 5, 0, []),
+        ("tre", DEGRADED, ["a page lost its meetings"], 3, 0, [PAGE]),
+        ("tva", BROKEN, ["no page could be read"], 0, 4, []),
+    ]
+    assert [r[6] for r in rows] == [T0 - timedelta(days=2), T0, None]
+    assert {r[7] for r in rows} == {T0}

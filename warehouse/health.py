@@ -12,7 +12,7 @@ from datetime import datetime
 import duckdb
 
 from tasks.health import Health
-from tasks.registry import Source
+from warehouse.db import insert_rows
 
 
 @dataclass(frozen=True)
@@ -42,32 +42,40 @@ def source_histories(con: duckdb.DuckDBPyConnection, source_ids: Sequence[str]) 
     return {source_id: SourceHistory(last_new, first_watched) for source_id, last_new, first_watched in rows}
 
 
-def record_source_check(
-    con: duckdb.DuckDBPyConnection,
-    run_id: str,
-    source: Source,
-    health: Health,
-    pages_read: int,
-    pages_failed: int,
-    collapsed_pages: Sequence[str],
-    last_new_item_at: datetime | None,
-    now: datetime,
+@dataclass(frozen=True)
+class SourceCheck:
+    """One source's verdict for a run, as `source_checks` keeps it."""
+
+    source_id: str
+    health: Health
+    pages_read: int
+    pages_failed: int
+    collapsed_pages: Sequence[str]
+    last_new_item_at: datetime | None
+
+
+def record_source_checks(
+    con: duckdb.DuckDBPyConnection, run_id: str, checks: Sequence[SourceCheck], now: datetime
 ) -> None:
-    """Write one source's verdict for the run (its `sources` row is written at the run's start)."""
-    con.execute(
-        "INSERT OR REPLACE INTO source_checks VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [
+    """Write the run's verdicts in one statement (their `sources` rows are written at the run's start).
+
+    One statement each cost about 2 ms, most of a national no-change run's health step.
+    """
+    rows = [
+        (
             run_id,
-            source.id,
-            health.state,
-            list(health.reasons),
-            pages_read,
-            pages_failed,
-            list(collapsed_pages),
-            last_new_item_at,
+            check.source_id,
+            check.health.state,
+            list(check.health.reasons),
+            check.pages_read,
+            check.pages_failed,
+            list(check.collapsed_pages),
+            check.last_new_item_at,
             now,
-        ],
-    )
+        )
+        for check in checks
+    ]
+    insert_rows(con, "INSERT OR REPLACE INTO source_checks", rows)
 
 
 def last_alerted_health(con: duckdb.DuckDBPyConnection, source_id: str) -> str | None:
