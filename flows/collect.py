@@ -43,14 +43,16 @@ from warehouse.load import LoadResult, record_sources
 from warehouse.lock import writer_lock
 from warehouse.runguard import fatal_error, mark_failed, prepare_run
 
-# Sources crawled at once; each host still gets one request at a time.
-MAX_PARALLEL_SOURCES = 4
+# Sources crawled at once. Politeness is per host, so sources are the parallelism that pays on
+# real, delay-bound crawls; each source has at most MAX_WORKERS_PER_SOURCE (tasks/crawl.py) threads.
+MAX_PARALLEL_SOURCES = 8
 # A scheduled tick waits this long for another writer (a manual run) before giving up.
 TICK_LOCK_WAIT_SECONDS = 600.0
 # How long a run waits for another process (an analyst) to close the warehouse file.
 OPEN_WAIT_SECONDS = 30.0
 # Sources crawling, crawled or extracting, not yet loaded: bounds the bodies held in memory.
-MAX_SOURCES_IN_HAND = 8
+# Twice the sources crawled at once, so crawls go on while finished ones are extracted.
+MAX_SOURCES_IN_HAND = 2 * MAX_PARALLEL_SOURCES
 # On a Dask cluster the work is spread wider; results wait in the workers' memory, not here.
 MAX_SOURCES_IN_HAND_DASK = 32
 RUN_STATUS = {EXIT_OK: "ok", EXIT_PARTIAL: "partial", EXIT_ALL_FAILED: "failed"}
