@@ -199,6 +199,7 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
             log_extraction_failures(source, batch)
             if _nothing_read(crawled, batch.extractions):
                 quiet.append((source, _without_bodies(crawled), batch.extractions))
+                _announce_quiet(source, outcome.counts)
                 continue
             _load(con, run, summary, outcome, source, crawled, batch.extractions)
     finally:
@@ -242,6 +243,16 @@ def _nothing_read(crawled: CrawlResult, extractions: list[PageExtraction]) -> bo
     return not extractions and all(p.outcome in ("unchanged", "duplicate") for p in crawled.pages)
 
 
+def _announce_quiet(source: Source, counts: CrawlCounts | None) -> None:
+    """A source with nothing new is recorded after the crawl; whoever watches the run sees it now."""
+    if counts is None:
+        return
+    line = f"{describe_counts(counts)}; nothing new (recorded after the crawl)"
+    progress.current().source_finished(
+        progress.SourceDone(source.id, counts.pages, counts.failed_total, 0, line)
+    )
+
+
 def _without_bodies(crawled: CrawlResult) -> CrawlResult:
     """A quiet source waits for the crawl's end; the bodies read back for its links are not needed."""
     return replace(crawled, pages=[replace(p, body=b"") if p.body else p for p in crawled.pages])
@@ -255,14 +266,18 @@ def _load(
     source: Source,
     crawled: CrawlResult,
     extractions: list[PageExtraction],
+    announce: bool = True,
 ) -> None:
-    """Load one crawled source and count it; a failure is that source's alone (unless the machine's)."""
+    """Load one crawled source and count it; a failure is that source's alone (unless the machine's).
+
+    `announce`: tell the progress display (not for a quiet source: it was shown when crawled).
+    """
     try:
         counts = outcome.loaded = load_source(con, source, crawled, extractions, summary.run_id, run.now)
     except Exception as exc:
-        _source_failed(run, summary, source, outcome, exc)
+        _source_failed(run, summary, source, outcome, exc, announce)
         return
-    _count_source(summary, source, crawled, outcome.counts, counts)
+    _count_source(summary, source, crawled, outcome.counts, counts, announce)
 
 
 def _load_unchanged(
@@ -286,16 +301,21 @@ def _load_unchanged(
         run.stop_on_machine_fault(exc)
         get_run_logger().warning("unchanged sources loaded one by one: %s", exc)
         for source, crawled, extractions in quiet:
-            _load(con, run, summary, outcomes[source.id], source, crawled, extractions)
+            _load(con, run, summary, outcomes[source.id], source, crawled, extractions, announce=False)
         return
     for source, crawled, _extractions in quiet:
         outcome = outcomes[source.id]
         outcome.loaded = loaded[source.id]
-        _count_source(summary, source, crawled, outcome.counts, loaded[source.id])
+        _count_source(summary, source, crawled, outcome.counts, loaded[source.id], announce=False)
 
 
 def _source_failed(
-    run: _Run, summary: RunSummary, source: Source, outcome: SourceOutcome, exc: Exception
+    run: _Run,
+    summary: RunSummary,
+    source: Source,
+    outcome: SourceOutcome,
+    exc: Exception,
+    announce: bool = True,
 ) -> None:
     """Record a source the run could not crawl or load; a damaged warehouse or a full disk stops them all."""
     run.stop_on_machine_fault(exc)
@@ -303,11 +323,19 @@ def _source_failed(
     summary.errors.append(f"{source.id}: {outcome.error}")
     summary.per_source[source.id] = f"failed: {exc}"
     get_run_logger().error("source %s failed: %s", source.id, exc)
-    progress.current().source_finished(progress.SourceDone(source.id, 0, 0, 0, summary.per_source[source.id]))
+    if announce:  # a quiet source was shown when crawled; its failure is in the run's errors
+        progress.current().source_finished(
+            progress.SourceDone(source.id, 0, 0, 0, summary.per_source[source.id])
+        )
 
 
 def _count_source(
-    summary: RunSummary, source: Source, crawled: CrawlResult, crawl_counts: CrawlCounts, counts: LoadResult
+    summary: RunSummary,
+    source: Source,
+    crawled: CrawlResult,
+    crawl_counts: CrawlCounts,
+    counts: LoadResult,
+    announce: bool = True,
 ) -> None:
     """Add one loaded source to the run's totals, lines, warnings and progress display."""
     logger = get_run_logger()
@@ -330,11 +358,16 @@ def _count_source(
         summary.warnings.append(f"{source.id}: suspect, nothing marked disappeared: {counts.suspect_reason}")
         logger.warning("source %s is suspect: %s", source.id, counts.suspect_reason)
     logger.info("source %s: %s", source.id, summary.per_source[source.id])
-    progress.current().source_finished(
-        progress.SourceDone(
-            source.id, counts.pages, crawl_counts.failed_total, counts.meetings, summary.per_source[source.id]
+    if announce:
+        progress.current().source_finished(
+            progress.SourceDone(
+                source.id,
+                counts.pages,
+                crawl_counts.failed_total,
+                counts.meetings,
+                summary.per_source[source.id],
+            )
         )
-    )
 
 
 def _totals(summary: RunSummary) -> dict[str, int]:

@@ -142,6 +142,50 @@ def test_broken_sources_do_not_stop_the_good_one(prefect_server, demo_registry_f
     assert "2024-05-28" in (tmp_path / "catalogue" / "meetings.csv").read_text(encoding="utf-8-sig")
 
 
+class RecordingDisplay:
+    """A progress display that keeps what the flow told it, in order."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, str]] = []
+
+    def run_started(self, total_sources: int) -> None:
+        self.events.append(("run", str(total_sources)))
+
+    def source_finished(self, done: object) -> None:
+        self.events.append(("source", f"{done.source_id}: {done.line}"))
+
+    def step_started(self, step: str) -> None:
+        self.events.append(("step", step))
+
+    def run_finished(self) -> None:
+        self.events.append(("end", ""))
+
+    def sources(self) -> list[str]:
+        return [text.split(":")[0] for kind, text in self.events if kind == "source"]
+
+
+def run_watched(registry: Path, workdir: Path) -> tuple[object, RecordingDisplay]:
+    from flows import progress
+
+    with progress.showing(RecordingDisplay()) as display:
+        summary = run_collect(registry, workdir)
+    return summary, display
+
+
+def test_sources_with_nothing_new_are_shown_as_they_are_crawled_and_counted_once(
+    prefect_server, demo_registry_file, tmp_path
+) -> None:
+    run_collect(demo_registry_file, tmp_path)
+    summary, display = run_watched(demo_registry_file, tmp_path)
+
+    assert sorted(display.sources()) == sorted(summary.per_source)  # each source once
+    recording = next(i for i, (kind, text) in enumerate(display.events) if text.startswith("Recording "))
+    quiet = [text for kind, text in display.events[:recording] if "nothing new" in text]
+    assert quiet, display.events  # shown during the crawl, before the shared load after it
+    assert all("0 fetched" in line for line in quiet)
+    assert not [e for e in display.events[recording:] if e[0] == "source"]
+
+
 def test_unchanged_sources_are_loaded_one_by_one_when_their_shared_load_fails(
     prefect_server, demo_registry_file, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -156,12 +200,13 @@ def test_unchanged_sources_are_loaded_one_by_one_when_their_shared_load_fails(
         raise RuntimeError("the shared transaction was refused")
 
     monkeypatch.setattr(flows.collect, "load_unchanged_sources", refuse)
-    summary = run_collect(demo_registry_file, tmp_path)
+    summary, display = run_watched(demo_registry_file, tmp_path)
 
     assert refused and refused[0] > 0  # the demo's second run has unchanged sources to load
     assert summary.exit_code == 0 and not summary.errors
     sources = yaml.safe_load(demo_registry_file.read_text(encoding="utf-8"))["sources"]
     assert set(summary.per_source) == {s["id"] for s in sources}
+    assert sorted(display.sources()) == sorted(summary.per_source)  # shown once, not again when loaded alone
     assert query(
         tmp_path,
         f"SELECT count(*) FROM source_runs WHERE run_id = '{summary.run_id}'",
