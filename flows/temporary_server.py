@@ -156,10 +156,13 @@ def launch_temporary_server(state_dir: Path) -> LaunchedServer:
 def serving(server: LaunchedServer, startup_timeout: float = 180.0) -> Iterator[str]:
     """Wait until a launched server answers, point Prefect at it, yield its URL; stop it on every way out."""
     try:
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.settings import PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
         wait_until_healthy(server.process, server.api_url, startup_timeout, "Prefect's temporary server", 0.1)
-        with temporary_settings(updates={PREFECT_API_URL: server.api_url}):
+        # No flow-run heartbeats: they let a standing server mark a dead run crashed, but this one
+        # dies with the run, and their thread held up the end of every run by up to a second.
+        updates = {PREFECT_API_URL: server.api_url, PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+        with temporary_settings(updates=updates):
             yield server.api_url
     finally:
         server.stop()
