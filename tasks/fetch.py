@@ -37,6 +37,9 @@ from urllib.parse import urljoin, urlsplit
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
+from requests.hooks import default_hooks
+from requests.sessions import merge_setting
+from requests.structures import CaseInsensitiveDict
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
@@ -255,6 +258,24 @@ def build_session(user_agent: str) -> requests.Session:
     session.mount("https://", adapter)
     session.headers.update({"User-Agent": user_agent, "Accept-Language": "sv,en;q=0.5"})
     return session
+
+
+def _get_request(session: requests.Session, url: str, headers: dict[str, str]) -> requests.PreparedRequest:
+    """A GET with the session's headers, prepared without `Session.request`'s other merging.
+
+    The crawler's session keeps no cookies (its jar's policy refuses them),
+    has no auth and ignores the environment, and URLs with credentials are
+    out of scope (tasks/scope.py): that merging only cost time, about 0.1 ms
+    of CPU a request, a second of a national run where every page answers 304.
+    """
+    prepared = requests.PreparedRequest()
+    prepared.prepare_method("GET")
+    prepared.prepare_url(url, None)
+    prepared.prepare_headers(merge_setting(headers, session.headers, dict_class=CaseInsensitiveDict))
+    prepared.prepare_body(None, None)
+    prepared.prepare_cookies(session.cookies)  # the session's jar, whose policy refuses every cookie
+    prepared.hooks = default_hooks()
+    return prepared
 
 
 # -- politeness -------------------------------------------------------------------------------
@@ -570,9 +591,10 @@ class Fetcher:
             began = clock.monotonic()
             with _Guard(self.limits.total_deadline, source.allow_private_network) as guard:
                 try:
-                    response = self.session.get(
-                        current,
-                        headers={**headers, "Accept": _accept_header(want.accept)},
+                    response = self.session.send(
+                        _get_request(
+                            self.session, current, {**headers, "Accept": _accept_header(want.accept)}
+                        ),
                         timeout=(self.limits.connect_timeout, self.limits.read_timeout),
                         allow_redirects=False,
                         stream=True,

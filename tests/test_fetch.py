@@ -430,3 +430,52 @@ def test_revalidations_and_short_error_pages_reuse_one_connection() -> None:
     assert (missing.status, missing.reason) == (404, "HTTP 404")
     # robots.txt (a 404 here) and six page requests, all over the first connection
     assert handler.connections == 1
+
+
+def test_requests_carry_our_headers_and_never_a_cookie_a_site_set() -> None:
+    seen: list[dict[str, str]] = []
+
+    class CookieSetter(http.server.BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            seen.append({**dict(self.headers), "path": self.path})
+            if self.path == "/hop":  # a redirect that sets a cookie, then the page that sets another
+                self.send_response(302)
+                self.send_header("Location", "/sida")
+                self.send_header("Set-Cookie", "hop=1; Path=/")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self.send_header("Set-Cookie", "session=abc; Path=/")
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            body = "<html><body><p>Dialogmöte</p></body></html>".encode()
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    server, origin = serve_on_loopback(CookieSetter)
+    fetcher = Fetcher(USER_AGENT, LIMITS)
+    url = origin + "/sida"
+    previous = PreviousFetch(
+        url, url, "abc", '"v1"', "Mon, 06 Jan 2025 08:00:00 GMT", datetime(2025, 1, 6, tzinfo=UTC)
+    )
+    try:
+        first = fetcher.fetch(origin + "/hop", source_for(origin))
+        again = fetcher.fetch(url, source_for(origin), previous=previous)
+    finally:
+        fetcher.close()
+        server.shutdown()
+    assert first.final_url == url and first.status == 200 and again.status == 200
+    pages = [h for h in seen if h["path"] != "/robots.txt"]
+    assert [h["path"] for h in pages] == ["/hop", "/sida", "/sida"]
+    assert not [h for h in seen if "Cookie" in h]  # neither cookie was ever sent back
+    assert all(h["User-Agent"] == USER_AGENT and h["Accept-Language"] == "sv,en;q=0.5" for h in pages)
+    assert {h["Accept"] for h in pages} == {"text/html, application/xhtml+xml, */*;q=0.1"}
+    assert (pages[2]["If-None-Match"], pages[2]["If-Modified-Since"]) == (
+        '"v1"',
+        "Mon, 06 Jan 2025 08:00:00 GMT",
+    )
+    assert "If-None-Match" not in pages[0] and "If-None-Match" not in pages[1]
