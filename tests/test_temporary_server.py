@@ -1,46 +1,37 @@
 """A run's own temporary Prefect server: what flow runs under it send.
 
-A real server process on 127.0.0.1, real flow runs, and its event store read back over HTTP.
+A real server process on 127.0.0.1, real flow runs, and its event store read
+back over HTTP, all in a fresh process (tests/heartbeat_probe.py), as a run is.
 """
 
 from __future__ import annotations
 
-import time
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from tests.prefect_api import api_post
-
-HEARTBEAT = "prefect.flow-run.heartbeat"
-
-
-def _heartbeats(api_url: str, flow_run_id: object) -> int:
-    body = {
-        "filter": {"event": {"name": [HEARTBEAT]}, "resource": {"id": [f"prefect.flow-run.{flow_run_id}"]}},
-        "limit": 10,
-    }
-    return len(api_post(api_url, "/events/filter", body)["events"])
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.integration
 def test_flow_runs_under_the_runs_own_server_send_no_heartbeats(tmp_path: Path) -> None:
-    from prefect import flow
-    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
-
-    from flows.temporary_server import launch_temporary_server, serving
-
-    @flow(name="heartbeat-probe")
-    def probe() -> None:
-        time.sleep(0.2)
-
-    with serving(launch_temporary_server(tmp_path / "servers")) as api_url:
-        quiet = probe(return_state=True).state_details.flow_run_id
-        # The control: the same flow with heartbeats on sends one as it starts.
-        with temporary_settings(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: 30}):
-            beating = probe(return_state=True).state_details.flow_run_id
-        deadline = time.monotonic() + 60
-        while _heartbeats(api_url, beating) == 0 and time.monotonic() < deadline:
-            time.sleep(0.5)  # events are stored in batches, in the background
-        assert _heartbeats(api_url, beating) >= 1
-        assert _heartbeats(api_url, quiet) == 0
+    env = {
+        k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"
+    }  # the run's own server, not the suite's
+    env["PREFECT_HOME"] = str(tmp_path / "prefect")
+    probe = subprocess.run(
+        [sys.executable, "-m", "tests.heartbeat_probe", str(tmp_path / "servers")],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=ROOT,
+        env=env,
+    )
+    assert probe.returncode == 0, probe.stderr[-3000:]
+    counts = json.loads(probe.stdout.strip().splitlines()[-1])
+    assert counts["control"] >= 1  # heartbeats switched on do reach this server's event store
+    assert counts["run"] == 0
