@@ -195,11 +195,11 @@ def _collect(con: duckdb.DuckDBPyConnection, run: _Run, summary: RunSummary) -> 
             except Exception as exc:  # one broken source must not stop the others
                 _source_failed(run, summary, source, outcome, exc)
                 continue
-            outcome.record_crawl(crawled)
+            counts = outcome.record_crawl(crawled)
             log_extraction_failures(source, batch)
             if _nothing_read(crawled, batch.extractions):
                 quiet.append((source, _without_bodies(crawled), batch.extractions))
-                _announce_quiet(source, outcome.counts)
+                _announce_quiet(source, counts)
                 continue
             _load(con, run, summary, outcome, source, crawled, batch.extractions)
     finally:
@@ -243,10 +243,8 @@ def _nothing_read(crawled: CrawlResult, extractions: list[PageExtraction]) -> bo
     return not extractions and all(p.outcome in ("unchanged", "duplicate") for p in crawled.pages)
 
 
-def _announce_quiet(source: Source, counts: CrawlCounts | None) -> None:
+def _announce_quiet(source: Source, counts: CrawlCounts) -> None:
     """A source with nothing new is recorded after the crawl; whoever watches the run sees it now."""
-    if counts is None:
-        return
     line = f"{describe_counts(counts)}; nothing new (recorded after the crawl)"
     progress.current().source_finished(
         progress.SourceDone(source.id, counts.pages, counts.failed_total, 0, line)

@@ -42,10 +42,11 @@ class SourceOutcome:
     loaded: LoadResult | None = None
     error: str | None = None
 
-    def record_crawl(self, crawled: CrawlResult) -> None:
-        """Keep what the health rules need from the source's crawl."""
+    def record_crawl(self, crawled: CrawlResult) -> CrawlCounts:
+        """Keep what the health rules need from the source's crawl; return its counts."""
         self.counts = count_outcomes(crawled)
         self.pages_read = sum(1 for p in crawled.pages if p.outcome in READ_OUTCOMES)
+        return self.counts
 
 
 def _days(later: datetime, earlier: datetime | None) -> int | None:
